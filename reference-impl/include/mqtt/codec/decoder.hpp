@@ -68,6 +68,9 @@ class stream_decoder {
   // True when the input so far ends inside a packet.
   bool mid_packet() const { return !pending_.empty(); }
   std::uint64_t offset() const { return consumed_; }
+  // Stream offset and size of the packet most recently passed to the sink.
+  std::uint64_t last_packet_offset() const { return consumed_ - last_packet_size_; }
+  std::size_t last_packet_size() const { return last_packet_size_; }
   protocol_version version() const { return options_.version; }
   const std::optional<error>& failure() const { return failure_; }
   const decode_options& options() const { return options_; }
@@ -76,13 +79,14 @@ class stream_decoder {
   enum class step : std::uint8_t { packet_ready, need_more, failed };
   step fill_pending(std::span<const std::uint8_t>& chunk);
   step next_in_place(std::span<const std::uint8_t> chunk, std::size_t& size);
-  std::optional<packet> decode_at(std::span<const std::uint8_t> bytes);
+  result<packet> decode_at(std::span<const std::uint8_t> bytes);
 
   decode_options options_;
   std::vector<std::uint8_t> pending_;  // an incomplete packet; never beyond maximum_packet_size
   frame pending_frame_{};
   bool pending_header_known_ = false;
   std::uint64_t consumed_ = 0;  // stream offset of the first byte not yet decoded
+  std::size_t last_packet_size_ = 0;
   bool first_packet_ = true;
   std::optional<error> failure_;
 };
@@ -95,11 +99,11 @@ std::optional<error> stream_decoder::feed(std::span<const std::uint8_t> chunk, S
       step s = fill_pending(chunk);
       if (s == step::failed) return failure_;
       if (s == step::need_more) return std::nullopt;
-      std::optional<packet> p = decode_at(pending_);
+      result<packet> p = decode_at(pending_);
       if (!p) return failure_;
       pending_.clear();
       pending_header_known_ = false;
-      sink(static_cast<const packet&>(*p));
+      sink(static_cast<const packet&>(p.value()));
       continue;
     }
     std::size_t size = 0;
@@ -112,10 +116,10 @@ std::optional<error> stream_decoder::feed(std::span<const std::uint8_t> chunk, S
       if (fill_pending(rest) == step::failed) return failure_;
       return std::nullopt;
     }
-    std::optional<packet> p = decode_at(chunk.first(size));
+    result<packet> p = decode_at(chunk.first(size));
     if (!p) return failure_;
     chunk = chunk.subspan(size);
-    sink(static_cast<const packet&>(*p));
+    sink(static_cast<const packet&>(p.value()));
   }
   return std::nullopt;
 }

@@ -84,6 +84,11 @@ enum class rule : std::uint8_t {
   property_topic_alias_zero,
   property_subscription_identifier_zero,
   property_response_topic_wildcard,
+  // Found only when encoding: packets the normal API must not put on the wire.
+  publish_qos0_packet_id,
+  string_too_long,
+  packet_too_large_to_encode,
+  not_representable,
   count_,
 };
 

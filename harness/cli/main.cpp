@@ -1,0 +1,33 @@
+// mqtt-harness: the command line of the MQTT conformance and simulation harness.
+#include <iostream>
+#include <string_view>
+#include <vector>
+
+#include "cli/decode_command.hpp"
+
+namespace {
+
+constexpr std::string_view usage =
+    "usage: mqtt-harness COMMAND [ARGS...]\n"
+    "commands:\n"
+    "  decode    decode a hex dump of MQTT traffic into JSON Lines\n"
+    "Run 'mqtt-harness COMMAND --help' for a command's options.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::cerr << usage;
+    return 2;
+  }
+  std::string_view command = args.front();
+  std::span<const std::string_view> rest(args.data() + 1, args.size() - 1);
+  if (command == "decode") return harness::cli::decode_command(rest);
+  if (command == "-h" || command == "--help" || command == "help") {
+    std::cout << usage;
+    return 0;
+  }
+  std::cerr << "mqtt-harness: unknown command '" << command << "'\n" << usage;
+  return 2;
+}

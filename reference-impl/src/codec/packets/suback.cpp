@@ -1,0 +1,42 @@
+// SUBACK (section 3.9): packet identifier, 5.0 properties, one code per topic filter.
+#include "../codec_impl.hpp"
+
+namespace mqtt::codec::detail {
+namespace {
+
+bool valid_code(std::uint8_t c, protocol_version v) {
+  if (v != protocol_version::v5) return c <= 2 || c == 0x80;
+  switch (c) {
+    case 0x00: case 0x01: case 0x02: case 0x80: case 0x83: case 0x87: case 0x8F: case 0x91:
+    case 0x97: case 0x9E: case 0xA1: case 0xA2:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+void decode_body(reader& r, std::uint8_t, suback& out) {
+  out.packet_id = packet_id(r, rule::ack_packet_id_zero);
+  if (r.version() == protocol_version::v5) decode_properties(r, property_context::suback, out.props);
+  if (!r.failed() && r.at_end()) r.fail(rule::suback_code_invalid, r.pos());
+  while (!r.failed() && !r.at_end()) {
+    std::size_t at = r.pos();
+    std::uint8_t c = r.u8();
+    if (!valid_code(c, r.version())) r.fail(rule::suback_code_invalid, at);
+    out.reason_codes.push_back(c);
+  }
+}
+
+template <class W>
+void put_body(W& w, const suback& p, protocol_version v) {
+  w.u16(p.packet_id);
+  if (v == protocol_version::v5) put_properties(w, p.props);
+  for (std::uint8_t c : p.reason_codes) w.u8(c);
+}
+
+template void put_body(raw_writer&, const suback&, protocol_version);
+template void put_body(size_counter&, const suback&, protocol_version);
+
+}  // namespace mqtt::codec::detail
