@@ -875,10 +875,10 @@ void add_v5_pub_acks(table& t) {
                pubcomp{.packet_id = 2, .reason_code = reason::packet_identifier_not_found},
                "5.0 §3.7.2.1 Table 3-7 reason code 0x92"});
   t.push_back({"v5-pubcomp-reason-string", v5,
-               from_hex("70 0c"   // PUBCOMP, remaining length 12
+               from_hex("70 0b"   // PUBCOMP, remaining length 11
                         "00 02"   // packet identifier 2
                         "92"      // packet identifier not found
-                        "08"      // property length 8
+                        "07"      // property length 7
                         "1f 00 04 67 6f 6e 65"),  // reason string "gone"
                pubcomp{.packet_id = 2, .reason_code = reason::packet_identifier_not_found,
                        .props = {.reason_string = "gone"}},
