@@ -29,32 +29,29 @@ std::optional<rule> check_flags(packet_type t, std::uint8_t flags) {
 }
 
 template <class T>
-packet decode_as(detail::reader& r, std::uint8_t flags) {
-  packet p{std::in_place_type<T>};
-  detail::decode_body(r, flags, std::get<T>(p));
-  return p;
+void decode_as(detail::reader& r, std::uint8_t flags, packet& out) {
+  detail::decode_body(r, flags, out.emplace<T>());
 }
 
-packet dispatch(packet_type t, std::uint8_t flags, detail::reader& r) {
+void dispatch(packet_type t, std::uint8_t flags, detail::reader& r, packet& out) {
   switch (t) {
-    case packet_type::connect: return decode_as<connect>(r, flags);
-    case packet_type::connack: return decode_as<connack>(r, flags);
-    case packet_type::publish: return decode_as<publish>(r, flags);
-    case packet_type::puback: return decode_as<puback>(r, flags);
-    case packet_type::pubrec: return decode_as<pubrec>(r, flags);
-    case packet_type::pubrel: return decode_as<pubrel>(r, flags);
-    case packet_type::pubcomp: return decode_as<pubcomp>(r, flags);
-    case packet_type::subscribe: return decode_as<subscribe>(r, flags);
-    case packet_type::suback: return decode_as<suback>(r, flags);
-    case packet_type::unsubscribe: return decode_as<unsubscribe>(r, flags);
-    case packet_type::unsuback: return decode_as<unsuback>(r, flags);
-    case packet_type::pingreq: return decode_as<pingreq>(r, flags);
-    case packet_type::pingresp: return decode_as<pingresp>(r, flags);
-    case packet_type::disconnect: return decode_as<disconnect>(r, flags);
-    case packet_type::auth: return decode_as<auth>(r, flags);
+    case packet_type::connect: return decode_as<connect>(r, flags, out);
+    case packet_type::connack: return decode_as<connack>(r, flags, out);
+    case packet_type::publish: return decode_as<publish>(r, flags, out);
+    case packet_type::puback: return decode_as<puback>(r, flags, out);
+    case packet_type::pubrec: return decode_as<pubrec>(r, flags, out);
+    case packet_type::pubrel: return decode_as<pubrel>(r, flags, out);
+    case packet_type::pubcomp: return decode_as<pubcomp>(r, flags, out);
+    case packet_type::subscribe: return decode_as<subscribe>(r, flags, out);
+    case packet_type::suback: return decode_as<suback>(r, flags, out);
+    case packet_type::unsubscribe: return decode_as<unsubscribe>(r, flags, out);
+    case packet_type::unsuback: return decode_as<unsuback>(r, flags, out);
+    case packet_type::pingreq: return decode_as<pingreq>(r, flags, out);
+    case packet_type::pingresp: return decode_as<pingresp>(r, flags, out);
+    case packet_type::disconnect: return decode_as<disconnect>(r, flags, out);
+    case packet_type::auth: return decode_as<auth>(r, flags, out);
   }
   assert(false && "packet type checked by peek_frame");
-  return pingreq{};
 }
 
 }  // namespace
@@ -94,8 +91,9 @@ result<frame_status> peek_frame(std::span<const std::uint8_t> input, const decod
   return frame_status::complete_header;
 }
 
-result<packet> decode_packet(std::span<const std::uint8_t> bytes, const decode_options& options,
-                             decode_info* info, std::size_t base_offset) {
+std::optional<error> decode_packet_into(std::span<const std::uint8_t> bytes,
+                                        const decode_options& options, packet& out,
+                                        decode_info* info, std::size_t base_offset) {
   frame f;
   result<frame_status> status = peek_frame(bytes, options, f, base_offset);
   if (!status) return status.err();
@@ -106,14 +104,20 @@ result<packet> decode_packet(std::span<const std::uint8_t> bytes, const decode_o
     return error{rule::trailing_bytes, options.version, base_offset + f.size()};
   }
   detail::reader r(bytes.subspan(f.header_size), options.version, base_offset + f.header_size);
-  auto type = static_cast<packet_type>(f.first_byte >> 4);
-  packet p = dispatch(type, f.first_byte & 0x0F, r);
+  dispatch(static_cast<packet_type>(f.first_byte >> 4), f.first_byte & 0x0F, r, out);
   r.expect_end();
-  if (r.failed()) return *r.failure();
+  if (r.failed()) return r.failure();
   if (info) {
     bool minimal_length = f.header_size == 1 + detail::varint_size(f.remaining_length);
     info->canonical = minimal_length && r.canonical();
   }
+  return std::nullopt;
+}
+
+result<packet> decode_packet(std::span<const std::uint8_t> bytes, const decode_options& options,
+                             decode_info* info, std::size_t base_offset) {
+  packet p;
+  if (auto e = decode_packet_into(bytes, options, p, info, base_offset)) return *e;
   return p;
 }
 
@@ -152,21 +156,20 @@ stream_decoder::step stream_decoder::next_in_place(std::span<const std::uint8_t>
   return step::packet_ready;
 }
 
-result<packet> stream_decoder::decode_at(std::span<const std::uint8_t> bytes) {
-  result<packet> p = decode_packet(bytes, options_, nullptr, consumed_);
-  if (!p) {
-    failure_ = p.err();
-    return p;
+bool stream_decoder::decode_at(std::span<const std::uint8_t> bytes) {
+  if (auto e = decode_packet_into(bytes, options_, scratch_, nullptr, consumed_)) {
+    failure_ = e;
+    return false;
   }
   consumed_ += bytes.size();
   last_packet_size_ = bytes.size();
   if (first_packet_) {
     first_packet_ = false;
-    if (const auto* c = std::get_if<connect>(&p.value()); c && options_.adopt_connect_version) {
+    if (const auto* c = std::get_if<connect>(&scratch_); c && options_.adopt_connect_version) {
       options_.version = c->version;
     }
   }
-  return p;
+  return true;
 }
 
 }  // namespace mqtt::codec

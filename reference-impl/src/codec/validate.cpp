@@ -2,9 +2,35 @@
 #include "mqtt/codec/validate.hpp"
 
 #include <cstdint>
+#include <cstring>
 
 namespace mqtt::codec {
 namespace {
+
+constexpr std::uint64_t ones = 0x0101010101010101ull;
+constexpr std::uint64_t highs = 0x8080808080808080ull;
+
+// Non-zero when some byte of x is zero (exact as a truth value).
+constexpr std::uint64_t zero_byte(std::uint64_t x) { return (x - ones) & ~x & highs; }
+
+// Index of the first byte that needs a closer look: non-ASCII, U+0000, or (when asked) a
+// wildcard. Eight bytes at a time: topics are mostly plain ASCII.
+std::size_t plain_prefix(std::string_view s, std::size_t from, bool wildcards) {
+  const char* p = s.data();
+  std::size_t i = from;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, p + i, 8);
+    std::uint64_t special = (x & highs) | zero_byte(x);
+    if (wildcards) special |= zero_byte(x ^ (ones * '+')) | zero_byte(x ^ (ones * '#'));
+    if (special != 0) break;
+  }
+  for (; i < s.size(); ++i) {
+    auto b = static_cast<std::uint8_t>(p[i]);
+    if (b >= 0x80 || b == 0 || (wildcards && (b == '+' || b == '#'))) return i;
+  }
+  return i;
+}
 
 bool is_continuation(std::uint8_t b) { return (b & 0xC0) == 0x80; }
 
@@ -55,15 +81,15 @@ constexpr std::string_view share_prefix = "$share/";
 
 }  // namespace
 
-std::optional<violation> check_utf8(std::string_view s) {
+namespace {
+
+// UTF-8 check that optionally also reports the first wildcard character.
+std::optional<violation> scan(std::string_view s, bool wildcards) {
   std::size_t i = 0;
-  while (i < s.size()) {
+  while ((i = plain_prefix(s, i, wildcards)) < s.size()) {
     auto b = static_cast<std::uint8_t>(s[i]);
-    if (b < 0x80) {
-      if (b == 0) return violation{rule::utf8_null, i};
-      ++i;
-      continue;
-    }
+    if (b == 0) return violation{rule::utf8_null, i};
+    if (b < 0x80) return violation{rule::topic_name_wildcard, i};
     std::size_t length = 0;
     if (auto v = check_multibyte(s, i, length)) return v;
     i += length;
@@ -71,10 +97,12 @@ std::optional<violation> check_utf8(std::string_view s) {
   return std::nullopt;
 }
 
+}  // namespace
+
+std::optional<violation> check_utf8(std::string_view s) { return scan(s, false); }
+
 std::optional<violation> check_topic_name(std::string_view topic) {
-  if (auto v = check_utf8(topic)) return v;
-  std::size_t wildcard = topic.find_first_of("+#");
-  if (wildcard != std::string_view::npos) return violation{rule::topic_name_wildcard, wildcard};
+  if (auto v = scan(topic, true)) return v;
   if (topic.empty()) return violation{rule::topic_name_empty, 0};
   return std::nullopt;
 }

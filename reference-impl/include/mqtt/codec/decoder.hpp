@@ -54,6 +54,12 @@ result<frame_status> peek_frame(std::span<const std::uint8_t> input, const decod
 result<packet> decode_packet(std::span<const std::uint8_t> bytes, const decode_options& options,
                              decode_info* info = nullptr, std::size_t base_offset = 0);
 
+// Same, decoding into `out` (whose previous content is replaced) to spare a move of the
+// packet; returns the error, if any.
+std::optional<error> decode_packet_into(std::span<const std::uint8_t> bytes,
+                                        const decode_options& options, packet& out,
+                                        decode_info* info = nullptr, std::size_t base_offset = 0);
+
 // Incremental decoder for one direction of one connection.
 class stream_decoder {
  public:
@@ -79,7 +85,7 @@ class stream_decoder {
   enum class step : std::uint8_t { packet_ready, need_more, failed };
   step fill_pending(std::span<const std::uint8_t>& chunk);
   step next_in_place(std::span<const std::uint8_t> chunk, std::size_t& size);
-  result<packet> decode_at(std::span<const std::uint8_t> bytes);
+  bool decode_at(std::span<const std::uint8_t> bytes);
 
   decode_options options_;
   std::vector<std::uint8_t> pending_;  // an incomplete packet; never beyond maximum_packet_size
@@ -89,6 +95,7 @@ class stream_decoder {
   std::size_t last_packet_size_ = 0;
   bool first_packet_ = true;
   std::optional<error> failure_;
+  packet scratch_;  // the packet being handed to the sink, reused from one to the next
 };
 
 template <class Sink>
@@ -99,11 +106,10 @@ std::optional<error> stream_decoder::feed(std::span<const std::uint8_t> chunk, S
       step s = fill_pending(chunk);
       if (s == step::failed) return failure_;
       if (s == step::need_more) return std::nullopt;
-      result<packet> p = decode_at(pending_);
-      if (!p) return failure_;
+      if (!decode_at(pending_)) return failure_;
       pending_.clear();
       pending_header_known_ = false;
-      sink(static_cast<const packet&>(p.value()));
+      sink(static_cast<const packet&>(scratch_));
       continue;
     }
     std::size_t size = 0;
@@ -116,10 +122,9 @@ std::optional<error> stream_decoder::feed(std::span<const std::uint8_t> chunk, S
       if (fill_pending(rest) == step::failed) return failure_;
       return std::nullopt;
     }
-    result<packet> p = decode_at(chunk.first(size));
-    if (!p) return failure_;
+    if (!decode_at(chunk.first(size))) return failure_;
     chunk = chunk.subspan(size);
-    sink(static_cast<const packet&>(p.value()));
+    sink(static_cast<const packet&>(scratch_));
   }
   return std::nullopt;
 }

@@ -63,7 +63,7 @@ will_message read_will(reader& r, std::uint8_t flags, protocol_version v) {
   w.retain = (flags & flag::will_retain) != 0;
   if (v == protocol_version::v5) decode_properties(r, property_context::will, w.props);
   std::size_t topic_at = r.pos() + 2;
-  w.topic = r.utf8(rule::will_fields_missing);
+  w.topic = r.binary(rule::will_fields_missing);  // checked as a Topic Name just below
   if (!r.failed()) {
     if (auto bad = check_topic_name(w.topic)) r.fail(bad->id, topic_at + bad->offset);
   }

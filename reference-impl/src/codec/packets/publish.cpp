@@ -9,7 +9,7 @@ void decode_body(reader& r, std::uint8_t flags, publish& out) {
   out.qos = static_cast<codec::qos>((flags >> 1) & 0x03);
   out.retain = (flags & 0x01) != 0;
   std::size_t topic_at = r.pos() + 2;
-  out.topic = r.utf8();
+  out.topic = r.binary();  // checked as a Topic Name (UTF-8 included) just below
   if (r.failed()) return;
   std::optional<violation> bad_topic = check_topic_name(out.topic);
   if (bad_topic && bad_topic->id != rule::topic_name_empty) {
