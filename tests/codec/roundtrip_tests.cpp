@@ -225,11 +225,11 @@ void count_filter(std::string_view filter, feature_counts& f) {
 
 struct sweep_counts {
   std::array<std::size_t, 16> types{};
-  std::map<std::pair<property_context, property_id>, std::size_t> properties;
+  std::map<std::pair<property_context, property_id>, std::size_t> property_counts;
   feature_counts features;
 
   void add(const properties& p, property_context where) {
-    for (property_id id : present_ids(p)) ++properties[{where, id}];
+    for (property_id id : present_ids(p)) ++property_counts[{where, id}];
     if (p.user_properties.size() > 1) ++features.several_user_properties;
     if (p.subscription_identifiers.size() > 1) ++features.several_subscription_identifiers;
     for (const auto& [key, value] : p.user_properties) {
@@ -367,12 +367,12 @@ BOOST_AUTO_TEST_CASE(generator_sweep_covers_every_packet_type_and_property) {
       }
       if (v != protocol_version::v5) {
         BOOST_TEST(counts.types[15] == 0u);
-        BOOST_TEST(counts.properties.empty());
+        BOOST_TEST(counts.property_counts.empty());
       } else {
         for (property_context where : all_contexts) {
           for (property_id id : all_property_ids) {
             BOOST_TEST_CONTEXT("context=" << context_name(where) << " property=" << to_string(id)) {
-              std::size_t n = counts.properties[{where, id}];
+              std::size_t n = counts.property_counts[{where, id}];
               if (property_allowed(id, where)) {
                 BOOST_TEST(n > 0u);
               } else {

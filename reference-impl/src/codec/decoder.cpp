@@ -51,7 +51,7 @@ void dispatch(packet_type t, std::uint8_t flags, detail::reader& r, packet& out)
     case packet_type::disconnect: return decode_as<disconnect>(r, flags, out);
     case packet_type::auth: return decode_as<auth>(r, flags, out);
   }
-  assert(false && "packet type checked by peek_frame");
+  MQTT_ASSERT(false && "packet type checked by peek_frame");
 }
 
 }  // namespace

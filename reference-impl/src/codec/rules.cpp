@@ -166,7 +166,7 @@ static_assert(table_in_order(), "rule table must list rules in enum order");
 
 const rule_info& info(rule r) {
   auto i = static_cast<std::size_t>(r);
-  assert(i < table.size());
+  MQTT_ASSERT(i < table.size());
   return table[i];
 }
 

@@ -3,7 +3,6 @@
 // with, and where in the input it was found. Wire input never throws.
 #pragma once
 
-#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -11,6 +10,7 @@
 #include <utility>
 #include <variant>
 
+#include "mqtt/assert.hpp"
 #include "mqtt/codec/types.hpp"
 
 namespace mqtt::codec {
@@ -126,14 +126,14 @@ class result {
 
   bool ok() const { return state_.index() == 0; }
   explicit operator bool() const { return ok(); }
-  T& value() & { assert(ok()); return *std::get_if<0>(&state_); }
-  const T& value() const& { assert(ok()); return *std::get_if<0>(&state_); }
-  T&& value() && { assert(ok()); return std::move(*std::get_if<0>(&state_)); }
+  T& value() & { MQTT_ASSERT(ok()); return *std::get_if<0>(&state_); }
+  const T& value() const& { MQTT_ASSERT(ok()); return *std::get_if<0>(&state_); }
+  T&& value() && { MQTT_ASSERT(ok()); return std::move(*std::get_if<0>(&state_)); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
-  const error& err() const { assert(!ok()); return *std::get_if<1>(&state_); }
+  const error& err() const { MQTT_ASSERT(!ok()); return *std::get_if<1>(&state_); }
 
  private:
   std::variant<T, error> state_;
