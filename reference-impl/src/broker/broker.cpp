@@ -1,0 +1,229 @@
+// The broker core's public entry points, the per-packet dispatch switch, output and the
+// closing of connections.
+#include "state.hpp"
+
+#include "mqtt/assert.hpp"
+#include "mqtt/codec/encoder.hpp"
+
+namespace mqtt::broker {
+
+broker::broker(options opts, std::shared_ptr<authenticator> authn,
+               std::shared_ptr<authorizer> authz)
+    : state_(std::make_unique<state>(std::move(opts))) {
+  state_->authn = std::move(authn);
+  state_->authz = std::move(authz);
+}
+
+broker::~broker() = default;
+
+bool broker::on_open(connection_id conn, const connection_info& info, clock_ms now) {
+  state& s = *state_;
+  MQTT_ASSERT(conn != 0 && !s.connections.contains(conn));
+  if (s.connections.size() >= s.opts.limits.connections_max) {
+    s.log(log_level::warning, nullptr, "connection from " + info.remote + " refused: connections_max reached");
+    return false;
+  }
+  auto c = std::make_unique<connection>();
+  c->id = conn;
+  c->info = info;
+  c->opened_at = now;
+  c->last_received = now;
+  codec::decode_options d;
+  d.maximum_packet_size = s.opts.limits.packet_size_max;
+  d.receiver = codec::receiver_role::server;
+  c->decoder = codec::stream_decoder(d);
+  s.log(log_level::debug, c.get(), "new connection from " + info.remote + " over " + info.transport);
+  s.arm({now + connect_timeout_ms, timer_entry::kind::connect_timeout, conn, 0});
+  s.connections.emplace(conn, std::move(c));
+  return true;
+}
+
+void broker::on_bytes(connection_id conn, std::span<const std::uint8_t> bytes, clock_ms now) {
+  state& s = *state_;
+  auto it = s.connections.find(conn);
+  if (it == s.connections.end()) return;  // closed by the broker; late bytes are ignored
+  connection& c = *it->second;
+  c.last_received = now;
+  // The sink may close the connection; stop handing it packets once it is closed.
+  std::optional<codec::error> failure = c.decoder.feed(bytes, [&](const codec::packet& p) {
+    if (!c.closed) s.dispatch(c, p, now);
+  });
+  if (failure && !c.closed) s.on_decode_error(c, *failure, now);
+  s.closed_connections.clear();
+}
+
+void broker::on_closed(connection_id conn, clock_ms now) {
+  state& s = *state_;
+  auto it = s.connections.find(conn);
+  if (it == s.connections.end()) return;
+  s.close(*it->second, close_reason::network, now);
+  s.closed_connections.clear();
+}
+
+void broker::on_timer(clock_ms now) {
+  state& s = *state_;
+  // Bounded: each entry is popped once; re-armed entries lie in the future.
+  while (!s.timers.empty() && s.timers.top().at <= now) {
+    timer_entry t = s.timers.top();
+    s.timers.pop();
+    s.run_timer(t, now);
+  }
+  s.closed_connections.clear();
+}
+
+std::optional<clock_ms> broker::next_deadline() const {
+  if (state_->timers.empty()) return std::nullopt;
+  return state_->timers.top().at;
+}
+
+void broker::publish(message msg, clock_ms now) {
+  state& s = *state_;
+  msg.received_at_ms = now;
+  auto ptr = std::make_shared<const message>(std::move(msg));
+  if (ptr->retain) s.store_retained(ptr);
+  s.route(ptr, now);
+  s.closed_connections.clear();
+}
+
+std::vector<action> broker::take_actions() {
+  std::vector<action> out;
+  out.swap(state_->actions);
+  return out;
+}
+
+void broker::set_logger(std::function<void(const log_record&)> logger) {
+  state_->logger = std::move(logger);
+}
+
+const statement_probe& broker::probe() const { return state_->probe; }
+std::size_t broker::connection_count() const { return state_->connections.size(); }
+std::size_t broker::session_count() const { return state_->sessions.size(); }
+std::size_t broker::retained_count() const { return state_->retained.size(); }
+bool broker::has_session(std::string_view client_id) const {
+  return state_->sessions.contains(std::string(client_id));
+}
+
+void broker::state::dispatch(connection& c, const codec::packet& p, clock_ms now) {
+  codec::packet_type t = codec::type_of(p);
+  if (c.at == connection::phase::awaiting_connect && t != codec::packet_type::connect) {
+    // The first packet from a client must be CONNECT (MQTT-3.1.0-1).
+    enforce("MQTT-3.1.0-1");
+    log(log_level::warning, &c, std::string("first packet is ") + std::string(codec::to_string(t)) + ", not CONNECT", "MQTT-3.1.0-1");
+    close(c, close_reason::protocol_violation, now);
+    return;
+  }
+  switch (t) {
+    case codec::packet_type::connect: return handle_connect(c, std::get<codec::connect>(p), now);
+    case codec::packet_type::publish: return handle_publish(c, std::get<codec::publish>(p), now);
+    case codec::packet_type::puback: return handle_puback(c, std::get<codec::puback>(p), now);
+    case codec::packet_type::pubrec: return handle_pubrec(c, std::get<codec::pubrec>(p), now);
+    case codec::packet_type::pubrel: return handle_pubrel(c, std::get<codec::pubrel>(p), now);
+    case codec::packet_type::pubcomp: return handle_pubcomp(c, std::get<codec::pubcomp>(p), now);
+    case codec::packet_type::subscribe: return handle_subscribe(c, std::get<codec::subscribe>(p), now);
+    case codec::packet_type::unsubscribe:
+      return handle_unsubscribe(c, std::get<codec::unsubscribe>(p), now);
+    case codec::packet_type::pingreq: return handle_pingreq(c, now);
+    case codec::packet_type::disconnect:
+      return handle_disconnect(c, std::get<codec::disconnect>(p), now);
+    case codec::packet_type::auth: return handle_auth(c, std::get<codec::auth>(p), now);
+    case codec::packet_type::connack:
+    case codec::packet_type::suback:
+    case codec::packet_type::unsuback:
+    case codec::packet_type::pingresp:
+      // Packets only a server sends: a Protocol Error from a client (section 4.13 / 4.8).
+      return disconnect_with(c, codec::reason::protocol_error, "§4.13.2",
+                             std::string(codec::to_string(t)) + " sent by a client",
+                             close_reason::protocol_violation, now);
+  }
+}
+
+void broker::state::on_decode_error(connection& c, const codec::error& e, clock_ms now) {
+  std::string text = "malformed " + std::string(codec::to_string(c.version)) + " packet at byte " +
+                     std::to_string(e.offset) + ": " + std::string(e.message());
+  enforce(e.statement());
+  if (c.at == connection::phase::awaiting_connect) {
+    if (e.id == codec::rule::protocol_level || e.id == codec::rule::protocol_name) {
+      // 3.1.1 answers an unsupported level with return code 0x01 (MQTT-3.1.2-2); the 5.0
+      // form would be 0x84, but a client of unknown level reads the older CONNACK.
+      enforce("MQTT-3.1.2-2");
+      log(log_level::warning, &c, text, e.statement());
+      codec::connack ack;
+      ack.reason_code = 0x01;
+      std::vector<std::uint8_t> bytes;
+      codec::encode_unchecked(ack, codec::protocol_version::v3_1_1, bytes);
+      send_raw(c.id, bytes);
+      close(c, close_reason::protocol_violation, now);
+      return;
+    }
+    if (e.version == codec::protocol_version::v5) {
+      // A 5.0 CONNECT that breaks a rule may get a CONNACK with the reason (MQTT-3.1.4-1).
+      c.version = codec::protocol_version::v5;
+      refuse_connect(c, e.reason_code(), 0, e.statement(), text, now);
+      return;
+    }
+    log(log_level::warning, &c, text, e.statement());
+    close(c, close_reason::protocol_violation, now);
+    return;
+  }
+  disconnect_with(c, e.reason_code(), e.statement(), text, close_reason::protocol_violation, now);
+}
+
+void broker::state::send(connection& c, const codec::packet& p) {
+  std::vector<std::uint8_t> bytes;
+  codec::result<std::size_t> r = codec::encode(p, c.version, bytes);
+  // Everything the broker sends is built from validated input: a refusal is our bug.
+  if (!r) {
+    log(log_level::warning, &c,
+        "internal error: refusing to send invalid " + std::string(codec::to_string(codec::type_of(p))) +
+            ": " + std::string(r.err().message()),
+        r.err().statement());
+    MQTT_ASSERT(r.ok());
+  }
+  send_raw(c.id, bytes);
+}
+
+void broker::state::send_raw(connection_id conn, std::span<const std::uint8_t> bytes) {
+  if (!actions.empty()) {
+    if (auto* last = std::get_if<send_bytes>(&actions.back()); last && last->conn == conn) {
+      last->bytes.insert(last->bytes.end(), bytes.begin(), bytes.end());
+      return;
+    }
+  }
+  actions.emplace_back(send_bytes{conn, std::vector<std::uint8_t>(bytes.begin(), bytes.end())});
+}
+
+void broker::state::disconnect_with(connection& c, std::uint8_t reason_code,
+                                    std::string_view statement, std::string text,
+                                    close_reason why, clock_ms now) {
+  log(log_level::warning, &c, std::move(text), statement);
+  // 5.0: DISCONNECT with the reason before closing (MQTT-4.13.1-1), only after CONNACK
+  // (MQTT-3.14.0-1). 3.1.1 just closes the connection.
+  if (is_v5(c) && c.at == connection::phase::connected) {
+    codec::disconnect d;
+    d.reason_code = reason_code;
+    send(c, d);
+  }
+  close(c, why, now);
+}
+
+void broker::state::close(connection& c, close_reason why, clock_ms now) {
+  MQTT_ASSERT(!c.closed);
+  connection_id id = c.id;
+  connection_ended(c, why, now);
+  c.closed = true;
+  actions.emplace_back(close_connection{id});
+  auto it = connections.find(id);
+  MQTT_ASSERT(it != connections.end());
+  closed_connections.push_back(std::move(it->second));
+  connections.erase(it);
+}
+
+void broker::state::log(log_level level, const connection* c, std::string text,
+                        std::string_view statement) {
+  if (!logger) return;
+  log_record r{level, c ? c->id : 0, c && c->sess ? c->sess->client_id : std::string(),
+               std::move(text), statement};
+  logger(r);
+}
+
+}  // namespace mqtt::broker

@@ -1,0 +1,247 @@
+// Routing of application messages to sessions (section 4.5 and 4.7), shared subscriptions
+// (4.8.2), retained messages (3.3.1.3), the offline queue and the inflight window (4.9).
+#include <algorithm>
+
+#include "mqtt/assert.hpp"
+#include "mqtt/codec/encoder.hpp"
+#include "state.hpp"
+
+namespace mqtt::broker {
+namespace {
+
+// What one session receives from one message: the copy for its best matching subscription.
+struct target {
+  session* s = nullptr;
+  codec::qos qos = codec::qos::at_most_once;
+  bool retain_as_published = false;
+  std::vector<std::uint32_t> subscription_ids;
+};
+
+codec::publish to_packet(const outgoing& out, std::uint16_t packet_id, bool dup, clock_ms now) {
+  const message& m = *out.msg;
+  codec::publish p;
+  p.dup = dup;
+  p.qos = out.qos;
+  p.retain = out.retain;
+  p.topic = m.topic;
+  p.packet_id = out.qos == codec::qos::at_most_once ? 0 : packet_id;
+  p.payload = m.payload;
+  // 5.0 properties travel unaltered (MQTT-3.3.2-4, -15, -16, -17, -18, -20), but for the
+  // expiry interval, which counts down (MQTT-3.3.2-6).
+  p.props.payload_format_indicator = m.payload_format_indicator;
+  p.props.message_expiry_interval_s = m.remaining_expiry_s(now);
+  if (m.content_type) p.props.content_type = *m.content_type;
+  if (m.response_topic) p.props.response_topic = *m.response_topic;
+  if (m.correlation_data) p.props.correlation_data = *m.correlation_data;
+  for (const auto& [k, v] : m.user_properties) p.props.user_properties.emplace_back(k, v);
+  p.props.subscription_identifiers = out.subscription_ids;
+  return p;
+}
+
+}  // namespace
+
+std::size_t broker::state::window(const session& s) const {
+  std::size_t w = opts.limits.inflight_max;
+  auto c = connections.find(s.conn);
+  if (c != connections.end()) w = std::min<std::size_t>(w, c->second->client_receive_maximum);
+  return std::max<std::size_t>(w, 1);
+}
+
+std::uint16_t broker::state::allocate_packet_id(session& s) {
+  // A non-zero identifier not in use (MQTT-2.2.1-4; 3.1.1 MQTT-2.3.1-2). The window is at most
+  // 65,535, so a free one exists within one lap.
+  for (std::uint32_t tries = 0; tries < 65'536; ++tries) {
+    std::uint16_t id = s.next_packet_id;
+    s.next_packet_id = static_cast<std::uint16_t>(id == 65'535 ? 1 : id + 1);
+    if (!s.inflight_by_id.contains(id)) return id;
+  }
+  MQTT_ASSERT(false && "no free packet identifier");
+  return 0;
+}
+
+void broker::state::send_publish(session& s, connection& c, const outgoing& out,
+                                 std::uint16_t packet_id, bool dup, clock_ms now) {
+  (void)s;
+  codec::publish p = to_packet(out, packet_id, dup, now);
+  if (codec::encoded_size(p, c.version) > c.client_maximum_packet_size) {
+    // Too large for the client: discard as if sent (MQTT-3.1.2-24, -25).
+    enforce("MQTT-3.1.2-25");
+    log(log_level::debug, &c, "message on '" + out.msg->topic + "' exceeds the client's Maximum Packet Size; dropped",
+        "MQTT-3.1.2-25");
+    return;
+  }
+  send(c, p);
+}
+
+void broker::state::enqueue(session& s, outgoing out, clock_ms now) {
+  bool online = s.conn != 0;
+  if (out.qos == codec::qos::at_most_once && !online && !opts.queue_qos0_when_offline) return;
+  if (online && s.queue.empty()) {
+    connection& c = *connections.at(s.conn);
+    if (out.qos == codec::qos::at_most_once) {
+      send_publish(s, c, out, 0, false, now);
+      return;
+    }
+    if (s.inflight.size() < window(s)) {
+      s.queue.push_back(std::move(out));
+      drain(s, now);
+      return;
+    }
+  }
+  if (s.queue.size() >= opts.limits.queued_messages_max) {
+    log(log_level::info, nullptr,
+        "queue of " + s.client_id + " full (max_queued_messages); message on '" + out.msg->topic + "' dropped");
+    return;
+  }
+  s.queue.push_back(std::move(out));
+}
+
+void broker::state::drain(session& s, clock_ms now) {
+  if (s.conn == 0) return;
+  connection& c = *connections.at(s.conn);
+  // Bounded by the queue length: every pass removes one entry.
+  while (!s.queue.empty()) {
+    outgoing& front = s.queue.front();
+    if (front.msg->expired(now)) {
+      enforce("MQTT-3.3.2-5");  // expired before onward delivery started: deleted
+      s.queue.pop_front();
+      continue;
+    }
+    if (front.qos == codec::qos::at_most_once) {
+      send_publish(s, c, front, 0, false, now);
+      s.queue.pop_front();
+      continue;
+    }
+    if (s.inflight.size() >= window(s)) {
+      // No more than the client's Receive Maximum unacknowledged (MQTT-3.3.4-9).
+      if (is_v5(c)) enforce("MQTT-3.3.4-9");
+      return;
+    }
+    std::uint16_t id = allocate_packet_id(s);
+    enforce(is_v5(c) ? "MQTT-2.2.1-4" : "MQTT-2.3.1-2");
+    auto stage = front.qos == codec::qos::at_least_once ? inflight_message::stage::awaiting_puback
+                                                        : inflight_message::stage::awaiting_pubrec;
+    inflight_message m{std::move(front), id, stage};
+    s.queue.pop_front();
+    std::uint64_t seq = s.inflight_seq++;
+    auto [pos, inserted] = s.inflight.emplace(seq, std::move(m));
+    MQTT_ASSERT(inserted);
+    s.inflight_by_id.emplace(id, seq);
+    send_publish(s, c, pos->second.out, id, false, now);
+  }
+}
+
+void broker::state::resend_inflight(session& s, clock_ms now) {
+  if (s.conn == 0 || s.inflight.empty()) return;
+  connection& c = *connections.at(s.conn);
+  // In the original order (section 4.6), PUBLISH with DUP until PUBREC, then PUBREL
+  // (MQTT-4.4.0-1; 3.1.1 MQTT-4.4.0-1; DUP: MQTT-3.3.1-1).
+  enforce("MQTT-4.4.0-1");
+  for (auto& [seq, m] : s.inflight) {
+    if (m.at == inflight_message::stage::awaiting_pubcomp) {
+      codec::pubrel rel;
+      rel.packet_id = m.packet_id;
+      send(c, rel);
+    } else {
+      enforce("MQTT-3.3.1-1");
+      send_publish(s, c, m.out, m.packet_id, true, now);
+    }
+  }
+}
+
+void broker::state::route(const message_ptr& msg, clock_ms now) {
+  std::unordered_map<std::uint64_t, target> targets;
+  std::vector<std::string> groups;  // matching shared subscriptions, by full filter
+  subscriptions.match(msg->topic, [&](const subscription_entry& e) {
+    if (!e.share_name.empty()) {
+      if (std::find(groups.begin(), groups.end(), e.filter) == groups.end()) groups.push_back(e.filter);
+      return;
+    }
+    session* s = sessions_by_serial.at(e.session_serial);
+    if (e.options.no_local && s->client_id == msg->publisher_client_id) {
+      enforce("MQTT-3.8.3-3");
+      return;
+    }
+    target& t = targets[e.session_serial];
+    if (t.s != nullptr) enforce(s->version == codec::protocol_version::v5 ? "MQTT-3.3.4-2" : "MQTT-3.3.5-1");
+    t.s = s;
+    // Overlapping subscriptions: one copy at the highest granted QoS (MQTT-3.3.4-2), with
+    // every matching Subscription Identifier (MQTT-3.3.4-4).
+    t.qos = std::max(t.qos, e.options.max_qos);
+    t.retain_as_published = t.retain_as_published || e.options.retain_as_published;
+    if (e.subscription_id) t.subscription_ids.push_back(*e.subscription_id);
+  });
+  for (const std::string& filter : groups) {
+    // One member of the group gets the message, round robin, preferring connected members.
+    auto& members = share_groups.at(filter);
+    MQTT_ASSERT(!members.empty());
+    std::size_t& rotor = share_rotor[filter];
+    std::size_t pick = rotor % members.size();
+    for (std::size_t k = 0; k < members.size(); ++k) {
+      std::size_t i = (rotor + k) % members.size();
+      if (sessions_by_serial.at(members[i])->conn != 0) {
+        pick = i;
+        break;
+      }
+    }
+    rotor = pick + 1;
+    session* s = sessions_by_serial.at(members[pick]);
+    const subscription_entry& e = s->subscriptions.at(filter);
+    outgoing out{msg, std::min(msg->qos, e.options.max_qos), false, {}};
+    if (e.subscription_id) out.subscription_ids.push_back(*e.subscription_id);
+    if (authz && !authz->may_read_topic(s->identity, msg->topic)) continue;
+    enforce("MQTT-4.8.2-3");
+    enqueue(*s, std::move(out), now);
+  }
+  for (auto& [serial, t] : targets) {
+    if (authz && !authz->may_read_topic(t.s->identity, msg->topic)) continue;
+    outgoing out;
+    out.msg = msg;
+    // Downgrade to the granted QoS (MQTT-3.8.4-8; 3.1.1 MQTT-3.8.4-6).
+    out.qos = std::min(msg->qos, t.qos);
+    enforce(t.s->version == codec::protocol_version::v5 ? "MQTT-3.8.4-8" : "MQTT-3.8.4-6");
+    // RETAIN on forwarded messages: kept only under Retain As Published (MQTT-3.3.1-12, -13);
+    // 3.1.1 clears it (MQTT-3.3.1-9).
+    out.retain = t.s->version == codec::protocol_version::v5 && t.retain_as_published && msg->retain;
+    out.subscription_ids = std::move(t.subscription_ids);
+    enqueue(*t.s, std::move(out), now);
+  }
+}
+
+void broker::state::store_retained(const message_ptr& msg) {
+  if (msg->payload.empty()) {
+    // An empty retained message clears the topic and is not stored (MQTT-3.3.1-6, -7;
+    // 3.1.1 MQTT-3.3.1-10, -11).
+    enforce("MQTT-3.3.1-6");
+    retained.erase(msg->topic);
+    return;
+  }
+  auto it = retained.find(msg->topic);
+  if (it == retained.end() && retained.size() >= opts.limits.retained_messages_max) {
+    log(log_level::warning, nullptr, "retained_messages_max reached; not retaining '" + msg->topic + "'");
+    return;
+  }
+  // Replaces any earlier retained message on the topic (MQTT-3.3.1-5).
+  enforce("MQTT-3.3.1-5");
+  retained[msg->topic] = msg;
+}
+
+void broker::state::send_retained(session& s, const subscription_entry& sub, clock_ms now) {
+  for (auto it = retained.begin(); it != retained.end();) {
+    const message_ptr& msg = it->second;
+    if (msg->expired(now)) {
+      it = retained.erase(it);
+      continue;
+    }
+    if (topic_matches(sub.filter, msg->topic) &&
+        (!authz || authz->may_read_topic(s.identity, msg->topic))) {
+      // Sent because of a new subscription: RETAIN stays 1 (3.1.1 MQTT-3.3.1-8; 5.0 3.3.1.3).
+      outgoing out{msg, std::min(msg->qos, sub.options.max_qos), true, {}};
+      if (sub.subscription_id) out.subscription_ids.push_back(*sub.subscription_id);
+      enqueue(s, std::move(out), now);
+    }
+    ++it;
+  }
+}
+
+}  // namespace mqtt::broker

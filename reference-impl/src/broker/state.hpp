@@ -1,0 +1,184 @@
+// The broker core's internal state: connections, sessions, the subscription index, retained
+// messages and timers, with the per-packet handlers (one file each) as member functions.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "mqtt/broker/broker.hpp"
+#include "mqtt/codec/decoder.hpp"
+#include "mqtt/codec/packet.hpp"
+#include "topic_tree.hpp"
+
+namespace mqtt::broker {
+
+inline constexpr std::uint32_t session_never_expires = 0xFFFF'FFFF;
+inline constexpr clock_ms connect_timeout_ms = 30'000;  // time allowed between accept and CONNECT
+
+struct will_message {
+  message_ptr msg;
+  std::uint32_t delay_s = 0;
+};
+
+// A message on its way from the broker to one session.
+struct outgoing {
+  message_ptr msg;
+  codec::qos qos = codec::qos::at_most_once;  // after downgrade to the granted QoS
+  bool retain = false;                          // RETAIN flag as it will be sent
+  std::vector<std::uint32_t> subscription_ids;
+};
+
+struct inflight_message {
+  outgoing out;
+  std::uint16_t packet_id = 0;
+  enum class stage : std::uint8_t { awaiting_puback, awaiting_pubrec, awaiting_pubcomp };
+  stage at = stage::awaiting_puback;
+};
+
+struct session {
+  std::uint64_t serial = 0;
+  std::string client_id;
+  client_identity identity;
+  codec::protocol_version version = codec::protocol_version::v3_1_1;
+  std::map<std::string, subscription_entry> subscriptions;  // by filter as sent
+  // Broker-to-client QoS 1/2 messages sent and not yet acknowledged, in send order, and
+  // their position by packet identifier.
+  std::map<std::uint64_t, inflight_message> inflight;
+  std::unordered_map<std::uint16_t, std::uint64_t> inflight_by_id;
+  std::uint64_t inflight_seq = 0;
+  std::deque<outgoing> queue;  // waiting for the window or for the client to come back
+  std::set<std::uint16_t> incoming_qos2;  // received QoS 2 packet ids awaiting PUBREL
+  std::uint16_t next_packet_id = 1;
+  std::uint32_t expiry_interval_s = 0;
+  connection_id conn = 0;  // 0 while offline
+  std::optional<will_message> pending_will;  // will waiting for its delay after disconnect
+  std::uint64_t timer_generation = 0;        // invalidates expiry/will timers on reconnect
+};
+
+struct connection {
+  connection_id id = 0;
+  connection_info info;
+  enum class phase : std::uint8_t { awaiting_connect, connected } at = phase::awaiting_connect;
+  codec::stream_decoder decoder;
+  codec::protocol_version version = codec::protocol_version::v3_1_1;
+  session* sess = nullptr;
+  std::uint16_t keep_alive_s = 0;
+  clock_ms opened_at = 0;
+  clock_ms last_received = 0;
+  std::optional<will_message> will;
+  std::uint16_t client_receive_maximum = 65'535;
+  std::uint32_t client_maximum_packet_size = 268'435'460;
+  bool request_problem_information = true;
+  std::unordered_map<std::uint16_t, std::string> topic_aliases;  // client-to-broker
+  bool session_expiry_was_zero = true;  // 5.0: DISCONNECT may not raise it from 0
+  bool closed = false;  // closed by the broker; kept alive until the current input returns
+};
+
+struct timer_entry {
+  clock_ms at;
+  enum class kind : std::uint8_t { keep_alive, connect_timeout, will_delay, session_expiry } what;
+  std::uint64_t id;          // connection id or session serial
+  std::uint64_t generation;  // session timers: must equal the session's current generation
+  bool operator>(const timer_entry& o) const { return at > o.at; }
+};
+
+// Why a connection ends: decides the will (published unless `normal`) and the log line.
+enum class close_reason : std::uint8_t {
+  normal_disconnect,     // DISCONNECT 0x00: the will is discarded (MQTT-3.14.4-3)
+  disconnect_with_will,  // DISCONNECT 0x04
+  network,
+  keep_alive_timeout,
+  protocol_violation,
+  taken_over,
+  refused,
+  shutdown,
+};
+
+struct broker::state {
+  options opts;
+  std::shared_ptr<authenticator> authn;
+  std::shared_ptr<authorizer> authz;
+  std::function<void(const log_record&)> logger;
+  statement_probe probe;
+
+  std::unordered_map<connection_id, std::unique_ptr<connection>> connections;
+  // Connections closed during the current input call: their decoder may still be running.
+  std::vector<std::unique_ptr<connection>> closed_connections;
+  std::unordered_map<std::string, std::unique_ptr<session>> sessions;  // by client id
+  std::unordered_map<std::uint64_t, session*> sessions_by_serial;
+  std::uint64_t next_session_serial = 1;
+  std::uint64_t next_assigned_id = 1;
+  topic_tree subscriptions;
+  // Shared subscriptions: full "$share/name/filter" -> member session serials, and a rotor.
+  std::map<std::string, std::vector<std::uint64_t>> share_groups;
+  std::map<std::string, std::size_t> share_rotor;
+  std::map<std::string, message_ptr> retained;
+  std::priority_queue<timer_entry, std::vector<timer_entry>, std::greater<>> timers;
+  std::vector<action> actions;
+
+  explicit state(options o) : opts(std::move(o)) {}
+
+  // broker.cpp: dispatch, output, closing.
+  void dispatch(connection& c, const codec::packet& p, clock_ms now);
+  void on_decode_error(connection& c, const codec::error& e, clock_ms now);
+  void send(connection& c, const codec::packet& p);
+  void send_raw(connection_id conn, std::span<const std::uint8_t> bytes);
+  // Sends DISCONNECT (5.0, after CONNACK) with `reason_code` and closes.
+  void disconnect_with(connection& c, std::uint8_t reason_code, std::string_view statement,
+                       std::string text, close_reason why, clock_ms now);
+  void close(connection& c, close_reason why, clock_ms now);
+  void log(log_level level, const connection* c, std::string text, std::string_view statement = {});
+  void enforce(std::string_view statement) { probe.hit(statement); }
+  void arm(timer_entry t) { timers.push(t); }
+
+  // handle_connect.cpp
+  void handle_connect(connection& c, const codec::connect& p, clock_ms now);
+  void refuse_connect(connection& c, std::uint8_t code_v5, std::uint8_t code_v311,
+                      std::string_view statement, std::string text, clock_ms now);
+  // handle_publish.cpp (incoming PUBLISH and the acknowledgements of both directions)
+  void handle_publish(connection& c, const codec::publish& p, clock_ms now);
+  void handle_puback(connection& c, const codec::puback& p, clock_ms now);
+  void handle_pubrec(connection& c, const codec::pubrec& p, clock_ms now);
+  void handle_pubrel(connection& c, const codec::pubrel& p, clock_ms now);
+  void handle_pubcomp(connection& c, const codec::pubcomp& p, clock_ms now);
+  // handle_subscribe.cpp
+  void handle_subscribe(connection& c, const codec::subscribe& p, clock_ms now);
+  void handle_unsubscribe(connection& c, const codec::unsubscribe& p, clock_ms now);
+  // handle_disconnect.cpp (also PINGREQ and AUTH)
+  void handle_disconnect(connection& c, const codec::disconnect& p, clock_ms now);
+  void handle_pingreq(connection& c, clock_ms now);
+  void handle_auth(connection& c, const codec::auth& p, clock_ms now);
+
+  // delivery.cpp: routing, queues, the inflight window.
+  void route(const message_ptr& msg, clock_ms now);
+  void enqueue(session& s, outgoing out, clock_ms now);
+  void drain(session& s, clock_ms now);  // send queued messages while the window allows
+  void resend_inflight(session& s, clock_ms now);
+  void send_publish(session& s, connection& c, const outgoing& out, std::uint16_t packet_id,
+                    bool dup, clock_ms now);
+  std::size_t window(const session& s) const;
+  std::uint16_t allocate_packet_id(session& s);
+  void store_retained(const message_ptr& msg);
+  void send_retained(session& s, const subscription_entry& sub, clock_ms now);
+
+  // session.cpp: session lifetime and wills.
+  session& create_session(std::string client_id, codec::protocol_version v);
+  void end_session(session& s, clock_ms now);
+  void remove_subscription(session& s, const std::string& filter);
+  void connection_ended(connection& c, close_reason why, clock_ms now);
+  void publish_will(const will_message& w, clock_ms now);
+  void run_timer(const timer_entry& t, clock_ms now);
+};
+
+// The client's view of a protocol version: 5.0 packets carry reason codes and properties.
+inline bool is_v5(const connection& c) { return c.version == codec::protocol_version::v5; }
+
+}  // namespace mqtt::broker
