@@ -49,7 +49,7 @@ expect 1 '"statement":"MQTT-1.5.3-2".*"offset":5' -- 30 05 00 02 61 00 00
 # Same in 5.0 cites MQTT-1.5.4-2.
 expect 1 '"statement":"MQTT-1.5.4-2"' -- -V 5 30 06 00 02 61 00 00 00
 # Reserved flags on PINGREQ.
-expect 1 '"statement":"MQTT-2.2.2-2"' -- c1 00
+expect 1 '"statement":"MQTT-2.2.2-1"' -- c1 00
 # The first packet decodes, then the error; the error offset is a stream offset.
 expect 1 '"offset":2,"rule":"flags_reserved"' -- c0 00 c1 00
 # Packet type 0 is reserved.

@@ -106,9 +106,14 @@ stream_outcome feed_chunks(const golden_vector& v, const std::vector<std::size_t
     out.failure = decoder.feed(all.subspan(from, to - from), sink);
     from = to;
     if (to < all.size() && out.problem.empty()) {
-      if (out.packets != 0) out.problem = "packet delivered before its last byte at " + std::to_string(to);
-      else if (to > 0 && !decoder.mid_packet()) out.problem = "mid_packet() false at " + std::to_string(to);
-      else if (decoder.offset() != 0) out.problem = "offset() moved before the packet was complete";
+      const std::string at = " after " + std::to_string(to) + " bytes";
+      if (out.packets != 0) {
+        out.problem = "packet delivered before its last byte" + at;
+      } else if (to > 0 && !decoder.mid_packet()) {
+        out.problem = "mid_packet() false" + at;
+      } else if (decoder.offset() != 0) {
+        out.problem = "offset() moved before the packet was complete" + at;
+      }
     }
   }
   out.mid_packet_at_end = decoder.mid_packet();
@@ -169,9 +174,10 @@ BOOST_DATA_TEST_CASE(decodes_to_expected_packet, vector_indices(), index) {
     result<packet> decoded = decode_packet(v.bytes, options_for(v.version), &info);
     BOOST_REQUIRE_MESSAGE(decoded.ok(), "decode failed: " << error_text(decoded));
     bool equal = *decoded == v.expected;
-    BOOST_CHECK_MESSAGE(equal, "decoded  " << (equal ? "" : mqtt::test::describe_packet(*decoded))
-                                           << "\nexpected "
-                                           << (equal ? "" : mqtt::test::describe_packet(v.expected)));
+    BOOST_CHECK_MESSAGE(equal,
+                        "decoded  " << (equal ? "" : mqtt::test::describe_packet(*decoded))
+                                    << "\nexpected "
+                                    << (equal ? "" : mqtt::test::describe_packet(v.expected)));
     BOOST_TEST(info.canonical, "a golden vector is a canonical encoding");
   }
 }
@@ -188,14 +194,16 @@ BOOST_DATA_TEST_CASE(encodes_to_vector_bytes, vector_indices(), index) {
     BOOST_TEST(out.front() == 0xa5);
     bytes_view encoded = bytes_view(out).subspan(1);
     bool same = same_bytes(encoded, v.bytes);
-    BOOST_CHECK_MESSAGE(same, "encoding differs: " << (same ? "" : byte_difference(encoded, v.bytes)));
+    BOOST_CHECK_MESSAGE(same,
+                        "encoding differs: " << (same ? "" : byte_difference(encoded, v.bytes)));
 
     std::vector<std::uint8_t> unchecked;
     std::size_t unchecked_size = encode_unchecked(v.expected, v.version, unchecked);
     BOOST_TEST(unchecked_size == v.bytes.size());
     bool same_unchecked = same_bytes(unchecked, v.bytes);
-    BOOST_CHECK_MESSAGE(same_unchecked, "encode_unchecked differs: "
-                                            << (same_unchecked ? "" : byte_difference(unchecked, v.bytes)));
+    BOOST_CHECK_MESSAGE(same_unchecked,
+                        "encode_unchecked differs: "
+                            << (same_unchecked ? "" : byte_difference(unchecked, v.bytes)));
   }
 }
 
@@ -235,7 +243,8 @@ BOOST_DATA_TEST_CASE(peek_frame_reads_the_fixed_header, vector_indices(), index)
     const decode_options options = options_for(v.version);
     const bytes_view all(v.bytes);
     const std::size_t header_size = header_size_of(all);
-    BOOST_TEST(static_cast<unsigned>(v.bytes[0] >> 4) == static_cast<unsigned>(type_of(v.expected)));
+    BOOST_TEST(static_cast<unsigned>(v.bytes[0] >> 4) ==
+               static_cast<unsigned>(type_of(v.expected)));
     BOOST_TEST(static_cast<unsigned>(v.bytes[0] & 0x0f) ==
                static_cast<unsigned>(fixed_header_flags(v.expected)));
 
@@ -260,6 +269,54 @@ BOOST_DATA_TEST_CASE(peek_frame_reads_the_fixed_header, vector_indices(), index)
         BOOST_REQUIRE_MESSAGE(r.ok(), "peek_frame failed: " << error_text(r));
         BOOST_TEST((*r == frame_status::need_more));
       }
+    }
+  }
+}
+
+// Longer encodings the standard also permits decode to the same packet as the golden vector
+// but are not canonical: the golden bytes are the shortest form.
+BOOST_AUTO_TEST_CASE(longer_permitted_forms_are_not_canonical) {
+  struct longer_form {
+    std::string_view golden;
+    std::string_view hex;
+    std::string_view why;
+  };
+  const longer_form forms[] = {
+      {"v5-puback-short", "40 03 00 01 00", "reason code 0 written out (5.0 §3.4.2.1)"},
+      {"v5-puback-short", "40 04 00 01 00 00", "reason code 0 and property length 0 written out"},
+      {"v5-pubrel-short", "62 04 00 02 00 00", "reason code 0 and property length 0 (§3.6.2.1)"},
+      {"v5-puback-no-matching-subscribers", "40 04 00 01 10 00",
+       "property length 0 written out (§3.4.2.2.1)"},
+      {"v5-disconnect-short", "e0 01 00", "reason code 0 written out (§3.14.2.1)"},
+      {"v5-disconnect-short", "e0 02 00 00", "reason code 0 and property length 0 written out"},
+      {"v5-disconnect-with-will-message", "e0 02 04 00",
+       "property length 0 written out (§3.14.2.2.1)"},
+      {"v5-auth-short", "f0 02 00 00", "reason code 0 and property length 0 (§3.15.2.1)"},
+      {"v5-publish-qos1-props",
+       "32 21 00 03 61 2f 62 00 0a 14"
+       "03 00 0a 74 65 78 74 2f 70 6c 61 69 6e 01 01 02 00 00 00 3c"  // content type first
+       "68 65 6c 6c 6f",
+       "properties out of identifier order (§2.2.2.2 sets no order)"},
+      {"v5-disconnect-client-properties",
+       "e0 14 04 12 26 00 01 6b 00 01 76 11 00 00 00 3c 1f 00 03 62 79 65",
+       "user property before the session expiry interval"},
+  };
+  for (const longer_form& form : forms) {
+    const golden_vector* golden = nullptr;
+    for (const golden_vector& v : golden_vectors()) {
+      if (v.name == form.golden) golden = &v;
+    }
+    BOOST_TEST_CONTEXT("golden=" << form.golden << " bytes: " << form.hex << " (" << form.why
+                                 << ")") {
+      BOOST_REQUIRE(golden != nullptr);
+      std::vector<std::uint8_t> bytes = mqtt::test::from_hex(form.hex);
+      decode_info info;
+      result<packet> decoded = decode_packet(bytes, options_for(golden->version), &info);
+      BOOST_REQUIRE_MESSAGE(decoded.ok(), "decode failed: " << error_text(decoded));
+      bool equal = *decoded == golden->expected;
+      BOOST_CHECK_MESSAGE(equal,
+                          "decoded " << (equal ? "" : mqtt::test::describe_packet(*decoded)));
+      BOOST_TEST(!info.canonical);
     }
   }
 }

@@ -6,6 +6,8 @@
 
 #include <cstddef>
 #include <initializer_list>
+#include <optional>
+#include <ostream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -442,7 +444,7 @@ void add_v5_connect_basic(table& t) {
                         "00"                    // property length 0
                         "00 01 61"),            // client identifier "a"
                connect{.version = v5, .clean_start = true, .keep_alive_s = 60, .client_id = "a"},
-               "5.0 §3.1.2 Figure 3-6 CONNECT variable header, no properties"});
+               "5.0 §3.1.2 CONNECT variable header, no properties"});
   t.push_back({"v5-connect-empty-client-id", v5,
                from_hex("10 0d"                 // CONNECT, remaining length 13
                         "00 04 4d 51 54 54 05"  // "MQTT", level 5
@@ -559,7 +561,8 @@ void add_v5_connect_properties(table& t) {
                                                       .response_topic = "resp/a",
                                                       .correlation_data = "\x00\x01\x02"sv,
                                                       .will_delay_interval_s = 5,
-                                                      .user_properties = {{"a", "b"}, {"a", "c"}}}}},
+                                                      .user_properties = {{"a", "b"},
+                                                                          {"a", "c"}}}}},
                "5.0 §3.1.3.2 Will Properties (every one)"});
   t.push_back({"v5-connect-will-qos2-retain-credentials", v5,
                from_hex("10 22"                 // CONNECT, remaining length 34
@@ -583,7 +586,7 @@ void add_v5_connect_properties(table& t) {
                        .user_name = "u",
                        .password = "p",
                        .props = {.session_expiry_interval_s = 60}},
-               "5.0 §3.1.2.3 Figure 3-6 connect flags, §3.1.3 payload order"});
+               "5.0 §3.1.2.3 Connect Flags, §3.1.3 payload order"});
 }
 
 void add_v5_connack(table& t) {
@@ -737,7 +740,7 @@ void add_v5_publish_properties(table& t) {
                        .packet_id = 5,
                        .props = {.subscription_identifiers = {1, 128, 268435455}},
                        .payload = "s"},
-               "5.0 §3.3.2.3.8 repeated Subscription Identifier, §1.5.5 Table 1-1 sizes"});
+               "5.0 §3.3.2.3.8 repeated Subscription Identifier, §1.5.5 integer sizes"});
   t.push_back({"v5-publish-user-properties", v5,
                from_hex("30 1c"           // PUBLISH QoS 0, remaining length 28
                         "00 03 61 2f 62"  // topic "a/b"
@@ -843,7 +846,7 @@ void add_v5_pub_acks(table& t) {
                "5.0 §3.5.2.1 reason code and properties omitted"});
   t.push_back({"v5-pubrec-packet-identifier-in-use", v5, from_hex("50 03 00 02 91"),
                pubrec{.packet_id = 2, .reason_code = reason::packet_identifier_in_use},
-               "5.0 §3.5.2.1 Table 3-5 reason code 0x91"});
+               "5.0 §3.5.2.1 PUBREC Reason Code 0x91"});
   t.push_back({"v5-pubrec-quota-exceeded-props", v5,
                from_hex("50 13"   // PUBREC, remaining length 19
                         "00 02"   // packet identifier 2
@@ -859,7 +862,7 @@ void add_v5_pub_acks(table& t) {
                "5.0 §3.6.2.1 reason code and properties omitted"});
   t.push_back({"v5-pubrel-packet-identifier-not-found", v5, from_hex("62 03 00 02 92"),
                pubrel{.packet_id = 2, .reason_code = reason::packet_identifier_not_found},
-               "5.0 §3.6.2.1 Table 3-6 reason code 0x92"});
+               "5.0 §3.6.2.1 PUBREL Reason Code 0x92"});
   t.push_back({"v5-pubrel-reason-string", v5,
                from_hex("62 08"   // PUBREL, remaining length 8
                         "00 02"   // packet identifier 2
@@ -873,7 +876,7 @@ void add_v5_pub_acks(table& t) {
                "5.0 §3.7.2.1 reason code and properties omitted"});
   t.push_back({"v5-pubcomp-packet-identifier-not-found", v5, from_hex("70 03 00 02 92"),
                pubcomp{.packet_id = 2, .reason_code = reason::packet_identifier_not_found},
-               "5.0 §3.7.2.1 Table 3-7 reason code 0x92"});
+               "5.0 §3.7.2.1 PUBCOMP Reason Code 0x92"});
   t.push_back({"v5-pubcomp-reason-string", v5,
                from_hex("70 0b"   // PUBCOMP, remaining length 11
                         "00 02"   // packet identifier 2
@@ -910,7 +913,7 @@ void add_v5_subscribe(table& t) {
                                                   .no_local = true,
                                                   .retain_as_published = true,
                                                   .retain_handling = 2}}}},
-               "5.0 §3.8.3.1 Figure 3-21 Subscription Options bits"});
+               "5.0 §3.8.3.1 Subscription Options bits"});
   t.push_back({"v5-subscribe-subscription-identifier", v5,
                from_hex("82 12"        // SUBSCRIBE, remaining length 18
                         "00 03"        // packet identifier 3
@@ -961,10 +964,10 @@ void add_v5_subscribe_acks(table& t) {
                from_hex("90 0c"   // SUBACK, remaining length 12
                         "00 02"   // packet identifier 2
                         "00"      // property length 0
-                        "80 83 87 8f 91 97 9e a1 a2"),  // every failure code of Table 3-8
+                        "80 83 87 8f 91 97 9e a1 a2"),  // every failure code of §3.9.3
                suback{.packet_id = 2,
                       .reason_codes = {0x80, 0x83, 0x87, 0x8f, 0x91, 0x97, 0x9e, 0xa1, 0xa2}},
-               "5.0 §3.9.3 Table 3-8 Subscribe Reason Codes"});
+               "5.0 §3.9.3 Subscribe Reason Codes"});
   t.push_back({"v5-suback-properties", v5,
                from_hex("90 11"   // SUBACK, remaining length 17
                         "00 03"   // packet identifier 3
@@ -999,9 +1002,9 @@ void add_v5_subscribe_acks(table& t) {
                from_hex("b0 0a"   // UNSUBACK, remaining length 10
                         "00 05"   // packet identifier 5
                         "00"      // property length 0
-                        "00 11 80 83 87 8f 91"),  // every code of Table 3-9
+                        "00 11 80 83 87 8f 91"),  // every code of §3.11.3
                unsuback{.packet_id = 5, .reason_codes = {0x00, 0x11, 0x80, 0x83, 0x87, 0x8f, 0x91}},
-               "5.0 §3.11.3 Table 3-9 Unsubscribe Reason Codes"});
+               "5.0 §3.11.3 Unsubscribe Reason Codes"});
   t.push_back({"v5-unsuback-properties", v5,
                from_hex("b0 10"   // UNSUBACK, remaining length 16
                         "00 06"   // packet identifier 6
@@ -1026,7 +1029,7 @@ void add_v5_others(table& t) {
                "5.0 §3.14.2.2.1 property length omitted when remaining length < 2"});
   t.push_back({"v5-disconnect-session-taken-over", v5, from_hex("e0 01 8e"),
                disconnect{.reason_code = reason::session_taken_over},
-               "5.0 §3.14.2.1 Table 3-10 reason code 0x8E"});
+               "5.0 §3.14.2.1 Disconnect Reason Code 0x8E"});
   t.push_back({"v5-disconnect-session-expiry", v5,
                from_hex("e0 07"   // DISCONNECT, remaining length 7
                         "00"      // normal disconnection
@@ -1276,8 +1279,9 @@ void put_body(std::ostream& os, const auth& a) {
   put_properties(os, a.props, "props");
 }
 
+// Indexed by the packet variant's alternative (packet type - 1).
 constexpr std::string_view packet_names[] = {
-    "CONNECT", "CONNACK",  "PUBLISH", "PUBACK",  "PUBREC",   "PUBREL",     "PUBCOMP", "SUBSCRIBE",
+    "CONNECT", "CONNACK",     "PUBLISH",  "PUBACK",  "PUBREC",   "PUBREL",     "PUBCOMP", "SUBSCRIBE",
     "SUBACK",  "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "AUTH"};
 
 int hex_digit(char c) {
@@ -1300,7 +1304,9 @@ std::vector<std::uint8_t> from_hex(std::string_view hex) {
   for (char c : hex) {
     if (c == ' ' || c == '\n' || c == '\t' || c == '\r') continue;
     int digit = hex_digit(c);
-    if (digit < 0) throw std::invalid_argument("from_hex: not a hex digit in \"" + std::string(hex) + '"');
+    if (digit < 0) {
+      throw std::invalid_argument("from_hex: not a hex digit in \"" + std::string(hex) + '"');
+    }
     if (high < 0) {
       high = digit;
     } else {
@@ -1308,7 +1314,9 @@ std::vector<std::uint8_t> from_hex(std::string_view hex) {
       high = -1;
     }
   }
-  if (high >= 0) throw std::invalid_argument("from_hex: odd number of digits in \"" + std::string(hex) + '"');
+  if (high >= 0) {
+    throw std::invalid_argument("from_hex: odd number of digits in \"" + std::string(hex) + '"');
+  }
   return out;
 }
 

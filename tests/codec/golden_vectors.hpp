@@ -34,8 +34,8 @@ std::vector<std::uint8_t> from_hex(std::string_view hex);
 // Lower-case hex, one space between bytes, for failure messages.
 std::string hex_dump(std::span<const std::uint8_t> bytes);
 
-// One-line text of a packet with every field that differs from its default, for failure
-// messages ("PUBLISH qos=1 topic=\"a/b\" packet_id=10 payload=\"hello\"").
+// One-line text of a packet's fields (properties only when present), for failure messages:
+// PUBLISH dup=0 qos=1 retain=0 topic="a/b" packet_id=10 payload(5)="hello"
 std::string describe_packet(const mqtt::codec::packet& p);
 
 // "utf8_null (MQTT-1.5.4-2) at offset 12, reason 0x81".

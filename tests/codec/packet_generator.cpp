@@ -29,8 +29,8 @@ bool one_of(property_context where, std::initializer_list<property_context> cont
 // Values at the edges of the integer encodings: Variable Byte Integer length steps and the
 // ends of the 16- and 32-bit ranges.
 constexpr std::array<std::uint32_t, 13> u32_edges{
-    0, 1, 127, 128, 16'383, 16'384, 65'535, 65'536, 2'097'151, 2'097'152, 268'435'455,
-    268'435'456, 0xFFFF'FFFFu};
+    0,      1,         127,       128,         16'383,      16'384,      65'535,
+    65'536, 2'097'151, 2'097'152, 268'435'455, 268'435'456, 0xFFFF'FFFFu};
 constexpr std::array<std::uint16_t, 6> u16_edges{0, 1, 127, 128, 255, 0xFFFF};
 constexpr std::array<std::uint32_t, 8> subscription_identifier_edges{
     1, 127, 128, 16'383, 16'384, 2'097'151, 2'097'152, 268'435'455};
@@ -151,7 +151,9 @@ char32_t packet_generator::code_point(bool topic_level) {
 }
 
 void packet_generator::append_utf8(std::string& out, char32_t cp) {
-  auto byte = [&out](std::uint32_t b) { out.push_back(static_cast<char>(static_cast<std::uint8_t>(b))); };
+  auto byte = [&out](std::uint32_t b) {
+    out.push_back(static_cast<char>(static_cast<std::uint8_t>(b)));
+  };
   auto c = static_cast<std::uint32_t>(cp);
   if (c < 0x80) {
     byte(c);
@@ -194,11 +196,15 @@ std::string_view packet_generator::binary_data(std::size_t max_bytes) {
   return keep(std::move(s));
 }
 
-// An application payload: usually small, now and then large enough for a three-byte
-// Remaining Length; UTF-8 text when the Payload Format Indicator says so.
+// An application payload: often empty, usually small, now and then large enough for a
+// three-byte Remaining Length; UTF-8 text when the Payload Format Indicator says so.
 std::string_view packet_generator::payload(bool utf8) {
-  std::size_t size_max = random_.chance(1, 50) ? large_payload_bytes_max : payload_bytes_max;
-  std::size_t size = random_.chance(1, 5) ? 0 : count(0, size_max);
+  std::size_t size = 0;
+  if (random_.chance(1, 40)) {
+    size = count(large_payload_bytes_min, large_payload_bytes_max);
+  } else if (random_.chance(4, 5)) {
+    size = count(0, payload_bytes_max);
+  }
   if (!utf8) return binary_data(size);
   std::string s;
   while (s.size() < size) append_utf8(s, code_point(false));
@@ -273,7 +279,8 @@ codec::properties packet_generator::properties_for(property_context where) {
   }
   if (where == ctx::publish) {
     std::size_t n = count(0, publish_subscription_identifiers_max);
-    for (std::size_t i = 0; i < n; ++i) p.subscription_identifiers.push_back(subscription_identifier());
+    for (std::size_t i = 0; i < n; ++i)
+      p.subscription_identifiers.push_back(subscription_identifier());
   }
   if (where == ctx::subscribe && maybe()) {
     p.subscription_identifiers.push_back(subscription_identifier());
@@ -310,7 +317,8 @@ codec::properties packet_generator::properties_for(property_context where) {
   if (one_of(where, {ctx::connect, ctx::connack})) {
     if (maybe()) p.receive_maximum = static_cast<std::uint16_t>(random_.between(1, 0xFFFF));
     if (maybe()) p.topic_alias_maximum = u16_value();
-    if (maybe()) p.maximum_packet_size = static_cast<std::uint32_t>(random_.between(1, 0xFFFF'FFFFu));
+    if (maybe())
+      p.maximum_packet_size = static_cast<std::uint32_t>(random_.between(1, 0xFFFF'FFFFu));
   }
   if (where == ctx::publish && maybe()) {
     p.topic_alias = static_cast<std::uint16_t>(random_.between(1, 0xFFFF));
@@ -388,7 +396,8 @@ codec::connack packet_generator::make_connack(protocol_version v) {
                                 0x8C, 0x90, 0x95, 0x97, 0x99, 0x9A, 0x9B, 0x9C, 0x9D, 0x9F});
     a.props = properties_for(property_context::connack);
   } else {
-    a.reason_code = random_.chance(1, 2) ? std::uint8_t{0} : static_cast<std::uint8_t>(random_.between(1, 5));
+    a.reason_code =
+        random_.chance(1, 2) ? std::uint8_t{0} : static_cast<std::uint8_t>(random_.between(1, 5));
   }
   // 3.1 has no Session Present; a refusal never has it (MQTT-3.2.2-4, MQTT-3.2.2-6).
   if (v != protocol_version::v3_1 && a.reason_code == 0) a.session_present = random_.chance(1, 2);
@@ -489,9 +498,9 @@ codec::disconnect packet_generator::make_disconnect(protocol_version v) {
   codec::disconnect d;
   if (v != protocol_version::v5) return d;
   if (random_.chance(1, 2)) {
-    d.reason_code = pick({0x04, 0x80, 0x81, 0x82, 0x83, 0x87, 0x89, 0x8B, 0x8D, 0x8E, 0x8F, 0x90,
-                          0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9A, 0x9B, 0x9C, 0x9D, 0x9E,
-                          0x9F, 0xA0, 0xA1, 0xA2});
+    d.reason_code =
+        pick({0x04, 0x80, 0x81, 0x82, 0x83, 0x87, 0x89, 0x8B, 0x8D, 0x8E, 0x8F, 0x90, 0x93, 0x94,
+              0x95, 0x96, 0x97, 0x98, 0x99, 0x9A, 0x9B, 0x9C, 0x9D, 0x9E, 0x9F, 0xA0, 0xA1, 0xA2});
   }
   d.props = properties_for(property_context::disconnect);
   return d;

@@ -56,6 +56,8 @@ class packet_generator {
   static constexpr std::size_t string_code_points_max = 12;
   static constexpr std::size_t binary_bytes_max = 40;
   static constexpr std::size_t payload_bytes_max = 300;
+  // Large payloads straddle the step from a two- to a three-byte Remaining Length (16,383).
+  static constexpr std::size_t large_payload_bytes_min = 16'000;
   static constexpr std::size_t large_payload_bytes_max = 20'000;
   static constexpr std::size_t list_entries_max = 5;  // subscriptions, filters, codes
   static constexpr std::size_t user_properties_max = 3;

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #if defined(__GLIBC__)
@@ -91,8 +92,9 @@ class expecting_sink {
     if (delivered_ >= expected_.size()) {
       note("extra packet " + mqtt::test::describe_packet(p));
     } else if (!(p == expected_[delivered_]->expected)) {
-      note("packet " + std::to_string(delivered_) + " (" + std::string(expected_[delivered_]->name) +
-           ") decoded as " + mqtt::test::describe_packet(p));
+      note("packet " + std::to_string(delivered_) + " (" +
+           std::string(expected_[delivered_]->name) + ") decoded as " +
+           mqtt::test::describe_packet(p));
     }
     ++delivered_;
   }
@@ -365,10 +367,13 @@ BOOST_AUTO_TEST_CASE(declared_length_over_the_limit_fails_after_the_header) {
       // Nothing beyond the fixed header is ever fed: the error must come from it alone.
       std::optional<error> e;
       std::size_t fed = 0;
-      while (!e && fed < huge_header.size()) e = decoder.feed(bytes_view(huge_header).subspan(fed++, 1), count);
+      while (!e && fed < huge_header.size()) {
+        e = decoder.feed(bytes_view(huge_header).subspan(fed++, 1), count);
+      }
       BOOST_REQUIRE_MESSAGE(e.has_value(), "no error after the whole fixed header");
-      BOOST_TEST(rule_name(e->id) ==
-                 rule_name(server ? rule::packet_too_large_to_server : rule::packet_too_large_to_client));
+      const rule too_large =
+          server ? rule::packet_too_large_to_server : rule::packet_too_large_to_client;
+      BOOST_TEST(rule_name(e->id) == rule_name(too_large));
       BOOST_TEST(e->reason_code() == reason::packet_too_large);
       BOOST_TEST(e->offset < huge_header.size());
       BOOST_TEST(packets == 0u);
@@ -508,10 +513,12 @@ BOOST_AUTO_TEST_CASE(error_offsets_are_stream_offsets) {
       stream_decoder bytewise(options_for(protocol_version::v3_1_1));
       std::optional<error> e2 = feed_bytewise(bytewise, stream, count);
       BOOST_REQUIRE(e2.has_value());
-      BOOST_TEST(same_error(*e2, *e1), "bytewise " << error_text(e2) << ", whole " << error_text(e1));
+      BOOST_TEST(same_error(*e2, *e1),
+                 "bytewise " << error_text(e2) << ", whole " << error_text(e1));
 
       // decode_packet reports offsets from base_offset.
-      result<packet> alone = decode_packet(bad.bytes, options_for(protocol_version::v3_1_1), nullptr, 1000);
+      result<packet> alone =
+          decode_packet(bad.bytes, options_for(protocol_version::v3_1_1), nullptr, 1000);
       BOOST_REQUIRE(!alone.ok());
       BOOST_TEST(rule_name(alone.err().id) == rule_name(bad.id));
       BOOST_TEST(alone.err().offset == 1000 + (e1->offset - base));

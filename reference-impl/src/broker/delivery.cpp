@@ -149,7 +149,8 @@ void broker::state::resend_inflight(session& s, clock_ms now) {
   }
 }
 
-void broker::state::route(const message_ptr& msg, clock_ms now) {
+std::size_t broker::state::route(const message_ptr& msg, clock_ms now) {
+  std::size_t delivered = 0;
   std::unordered_map<std::uint64_t, target> targets;
   std::vector<std::string> groups;  // matching shared subscriptions, by full filter
   subscriptions.match(msg->topic, [&](const subscription_entry& e) {
@@ -192,6 +193,7 @@ void broker::state::route(const message_ptr& msg, clock_ms now) {
     if (authz && !authz->may_read_topic(s->identity, msg->topic)) continue;
     enforce("MQTT-4.8.2-3");
     enqueue(*s, std::move(out), now);
+    ++delivered;
   }
   for (auto& [serial, t] : targets) {
     if (authz && !authz->may_read_topic(t.s->identity, msg->topic)) continue;
@@ -205,7 +207,9 @@ void broker::state::route(const message_ptr& msg, clock_ms now) {
     out.retain = t.s->version == codec::protocol_version::v5 && t.retain_as_published && msg->retain;
     out.subscription_ids = std::move(t.subscription_ids);
     enqueue(*t.s, std::move(out), now);
+    ++delivered;
   }
+  return delivered;
 }
 
 void broker::state::store_retained(const message_ptr& msg) {

@@ -90,7 +90,7 @@ void broker::state::handle_publish(connection& c, const codec::publish& p, clock
   } else {
     auto msg = std::make_shared<const message>(message::from_publish(p, topic, s.client_id, now));
     if (p.retain) store_retained(msg);
-    route(msg, now);
+    if (route(msg, now) == 0 && v5) ack_code = codec::reason::no_matching_subscribers;
   }
 
   switch (p.qos) {

@@ -158,7 +158,8 @@ struct broker::state {
   void handle_auth(connection& c, const codec::auth& p, clock_ms now);
 
   // delivery.cpp: routing, queues, the inflight window.
-  void route(const message_ptr& msg, clock_ms now);
+  // Returns the number of sessions the message was given to.
+  std::size_t route(const message_ptr& msg, clock_ms now);
   void enqueue(session& s, outgoing out, clock_ms now);
   void drain(session& s, clock_ms now);  // send queued messages while the window allows
   void resend_inflight(session& s, clock_ms now);

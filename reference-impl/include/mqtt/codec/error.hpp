@@ -40,6 +40,7 @@ enum class rule : std::uint8_t {
   utf8_null,
   packet_id_zero,
   ack_packet_id_zero,
+  subscribe_ack_packet_id_zero,
   topic_name_wildcard,
   topic_name_empty,
   topic_filter_empty,

@@ -61,7 +61,11 @@ will_message read_will(reader& r, std::uint8_t flags, protocol_version v) {
   will_message w;
   w.qos = static_cast<codec::qos>((flags >> flag::will_qos_shift) & 0x03);
   w.retain = (flags & flag::will_retain) != 0;
-  if (v == protocol_version::v5) decode_properties(r, property_context::will, w.props);
+  if (v == protocol_version::v5) {
+    // All will fields must be present, Will Properties first (MQTT-3.1.2-9).
+    if (!r.failed() && r.at_end()) r.fail(rule::will_fields_missing, r.pos());
+    decode_properties(r, property_context::will, w.props);
+  }
   std::size_t topic_at = r.pos() + 2;
   w.topic = r.binary(rule::will_fields_missing);  // checked as a Topic Name just below
   if (!r.failed()) {

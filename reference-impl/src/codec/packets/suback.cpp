@@ -18,7 +18,7 @@ bool valid_code(std::uint8_t c, protocol_version v) {
 }  // namespace
 
 void decode_body(reader& r, std::uint8_t, suback& out) {
-  out.packet_id = packet_id(r, rule::ack_packet_id_zero);
+  out.packet_id = packet_id(r, rule::subscribe_ack_packet_id_zero);
   if (r.version() == protocol_version::v5) decode_properties(r, property_context::suback, out.props);
   if (!r.failed() && r.at_end()) r.fail(rule::suback_code_invalid, r.pos());
   while (!r.failed() && !r.at_end()) {

@@ -17,7 +17,7 @@ bool valid_code(std::uint8_t c) {
 }  // namespace
 
 void decode_body(reader& r, std::uint8_t, unsuback& out) {
-  out.packet_id = packet_id(r, rule::ack_packet_id_zero);
+  out.packet_id = packet_id(r, rule::subscribe_ack_packet_id_zero);
   if (r.version() != protocol_version::v5) return;
   decode_properties(r, property_context::unsuback, out.props);
   if (!r.failed() && r.at_end()) r.fail(rule::unsuback_code_invalid, r.pos());

@@ -1,0 +1,270 @@
+// Broker core behaviour specific to MQTT 5.0 clients: reason codes, properties, topic
+// aliases, subscription options, shared subscriptions, expiry intervals and will delay.
+#include <boost/test/unit_test.hpp>
+
+#include "broker_fixture.hpp"
+
+using namespace mqtt::test;
+namespace codec = mqtt::codec;
+using codec::qos;
+
+namespace {
+constexpr auto v5 = codec::protocol_version::v5;
+codec::connect connect5(std::string_view id, bool clean = true, std::uint32_t expiry_s = 0) {
+  auto c = broker_fixture::connect_packet(id, clean, v5);
+  if (expiry_s != 0) c.props.session_expiry_interval_s = expiry_s;
+  return c;
+}
+codec::subscribe subscribe5(std::uint16_t id, std::string_view filter, codec::subscription_options o,
+                            std::optional<std::uint32_t> sub_id = std::nullopt) {
+  codec::subscribe s;
+  s.packet_id = id;
+  s.subscriptions.push_back({filter, o});
+  if (sub_id) s.props.subscription_identifiers.push_back(*sub_id);
+  return s;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(broker_v5)
+
+BOOST_AUTO_TEST_CASE(assigned_client_identifier__MQTT_3_2_2_16) {
+  broker_fixture f;
+  auto c = f.connect(connect5(""));
+  auto ack = f.received_of<codec::connack>(c).at(0);
+  BOOST_TEST(ack.reason_code == 0);
+  BOOST_TEST_REQUIRE(ack.props.assigned_client_identifier.has_value());
+  BOOST_TEST(f.b.has_session(*ack.props.assigned_client_identifier));
+}
+
+BOOST_AUTO_TEST_CASE(malformed_packet_gets_disconnect_0x81__MQTT_4_13_1_1) {
+  broker_fixture f;
+  auto c = f.connect(connect5("c"));
+  f.received(c);
+  std::vector<std::uint8_t> bad{0x30, 0x05, 0x00, 0x02, 'a', 0x00, 0x00};  // U+0000 in topic
+  f.send_raw(c, bad);
+  auto d = f.received_of<codec::disconnect>(c);
+  BOOST_TEST_REQUIRE(d.size() == 1u);
+  BOOST_TEST(d[0].reason_code == 0x81);
+  BOOST_TEST(f.closed(c));
+}
+
+BOOST_AUTO_TEST_CASE(malformed_connect_gets_connack_with_reason__MQTT_3_1_4_1) {
+  broker_fixture f;
+  auto c = f.open(v5);
+  // 5.0 CONNECT with the reserved flag set.
+  std::vector<std::uint8_t> bad{0x10, 0x0d, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x05, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00};
+  f.send_raw(c, bad);
+  auto acks = f.received_of<codec::connack>(c);
+  BOOST_TEST_REQUIRE(acks.size() == 1u);
+  BOOST_TEST(acks[0].reason_code == 0x81);
+  BOOST_TEST(f.closed(c));
+}
+
+BOOST_AUTO_TEST_CASE(puback_reports_no_matching_subscribers) {
+  broker_fixture f;
+  auto c = f.connect(connect5("c"));
+  f.send(c, make_publish("nobody", "x", qos::at_least_once, 3));
+  auto acks = f.received_of<codec::puback>(c);
+  BOOST_TEST_REQUIRE(acks.size() == 1u);
+  BOOST_TEST(acks[0].reason_code == 0x10);
+}
+
+BOOST_AUTO_TEST_CASE(topic_alias_from_client__MQTT_3_3_2_12) {
+  broker_fixture f;
+  auto sub = f.connect(connect5("sub"));
+  f.send(sub, subscribe5(1, "al/#", {qos::at_most_once, false, false, 0}));
+  auto pub = f.connect(connect5("pub"));
+  BOOST_TEST(f.received_of<codec::connack>(pub).at(0).props.topic_alias_maximum.value_or(0) >= 1);
+  auto p = make_publish("al/one", "first");
+  p.props.topic_alias = 1;
+  f.send(pub, p);
+  auto q = make_publish("", "second");
+  q.props.topic_alias = 1;
+  f.send(pub, q);
+  auto msgs = f.received_of<codec::publish>(sub);
+  BOOST_TEST_REQUIRE(msgs.size() == 2u);
+  BOOST_TEST(msgs[1].topic == "al/one");
+  // An alias above the maximum is a Topic Alias invalid error.
+  auto r = make_publish("al/x", "bad");
+  r.props.topic_alias = 60'000;
+  f.send(pub, r);
+  auto d = f.received_of<codec::disconnect>(pub);
+  BOOST_TEST_REQUIRE(d.size() == 1u);
+  BOOST_TEST(d[0].reason_code == 0x94);
+}
+
+BOOST_AUTO_TEST_CASE(no_local__MQTT_3_8_3_3) {
+  broker_fixture f;
+  auto c = f.connect(connect5("self"));
+  f.send(c, subscribe5(1, "loop", {qos::at_most_once, true, false, 0}));
+  f.received(c);
+  f.send(c, make_publish("loop", "echo?"));
+  BOOST_TEST(f.received_of<codec::publish>(c).empty());
+}
+
+BOOST_AUTO_TEST_CASE(retain_handling_and_retain_as_published__MQTT_3_3_1_11) {
+  broker_fixture f;
+  auto pub = f.connect(connect5("pub"));
+  f.send(pub, make_publish("rh", "kept", qos::at_most_once, 0, true));
+  auto sub = f.connect(connect5("sub"));
+  f.send(sub, subscribe5(1, "rh", {qos::at_most_once, false, false, 2}));
+  BOOST_TEST(f.received_of<codec::publish>(sub).empty());  // Retain Handling 2: none
+  f.send(sub, subscribe5(2, "rh", {qos::at_most_once, false, false, 1}));
+  BOOST_TEST(f.received_of<codec::publish>(sub).empty());  // 1: subscription existed
+  f.send(sub, subscribe5(3, "rh", {qos::at_most_once, false, true, 0}));
+  auto r = f.received_of<codec::publish>(sub);
+  BOOST_TEST_REQUIRE(r.size() == 1u);  // 0: sent again
+  BOOST_TEST(r[0].retain);
+  f.send(pub, make_publish("rh", "live", qos::at_most_once, 0, true));
+  auto live = f.received_of<codec::publish>(sub);
+  BOOST_TEST_REQUIRE(live.size() == 1u);
+  BOOST_TEST(live[0].retain);  // Retain As Published keeps the flag (MQTT-3.3.1-13)
+}
+
+BOOST_AUTO_TEST_CASE(subscription_identifiers_and_properties_pass_through__MQTT_3_3_4_4) {
+  broker_fixture f;
+  auto sub = f.connect(connect5("sub"));
+  f.send(sub, subscribe5(1, "p/#", {qos::at_least_once, false, false, 0}, 7));
+  f.send(sub, subscribe5(2, "p/+", {qos::at_most_once, false, false, 0}, 9));
+  f.received(sub);
+  auto pub = f.connect(connect5("pub"));
+  auto p = make_publish("p/x", "body", qos::at_least_once, 1);
+  p.props.content_type = "text/plain";
+  p.props.response_topic = "reply/here";
+  p.props.correlation_data = "\x01\x02";
+  p.props.payload_format_indicator = 1;
+  p.props.user_properties = {{"k1", "v1"}, {"k0", "v0"}, {"k1", "v2"}};
+  f.send(pub, p);
+  auto msgs = f.received_of<codec::publish>(sub);
+  BOOST_TEST_REQUIRE(msgs.size() == 1u);
+  auto& m = msgs[0];
+  std::vector<std::uint32_t> ids = m.props.subscription_identifiers;
+  std::sort(ids.begin(), ids.end());
+  BOOST_TEST((ids == std::vector<std::uint32_t>{7, 9}));
+  BOOST_TEST(*m.props.content_type == "text/plain");
+  BOOST_TEST(*m.props.response_topic == "reply/here");
+  BOOST_TEST(*m.props.correlation_data == "\x01\x02");
+  BOOST_TEST(*m.props.payload_format_indicator == 1);
+  BOOST_TEST_REQUIRE(m.props.user_properties.size() == 3u);  // order kept (MQTT-3.3.2-18)
+  BOOST_TEST(m.props.user_properties[1].first == "k0");
+  BOOST_TEST(m.props.user_properties[2].second == "v2");
+}
+
+BOOST_AUTO_TEST_CASE(message_expiry_counts_down_and_drops__MQTT_3_3_2_5) {
+  broker_fixture f;
+  auto sub = f.connect(connect5("sub", false, 3600));
+  f.send(sub, subscribe5(1, "e", {qos::at_least_once, false, false, 0}));
+  f.network_close(sub);
+  auto pub = f.connect(connect5("pub"));
+  auto short_lived = make_publish("e", "short", qos::at_least_once, 1);
+  short_lived.props.message_expiry_interval_s = 5;
+  auto long_lived = make_publish("e", "long", qos::at_least_once, 2);
+  long_lived.props.message_expiry_interval_s = 100;
+  f.send(pub, short_lived);
+  f.send(pub, long_lived);
+  f.advance(10'000);
+  auto again = f.connect(connect5("sub", false, 3600));
+  auto msgs = f.received_of<codec::publish>(again);
+  BOOST_TEST_REQUIRE(msgs.size() == 1u);
+  BOOST_TEST(msgs[0].payload == "long");
+  BOOST_TEST(*msgs[0].props.message_expiry_interval_s == 90u);  // MQTT-3.3.2-6
+}
+
+BOOST_AUTO_TEST_CASE(session_expiry_ends_session__MQTT_4_1_0_2) {
+  broker_fixture f;
+  auto c = f.connect(connect5("s", false, 10));
+  f.network_close(c);
+  BOOST_TEST(f.b.has_session("s"));
+  f.advance(9'999);
+  BOOST_TEST(f.b.has_session("s"));
+  f.advance(2);
+  BOOST_TEST(!f.b.has_session("s"));
+}
+
+BOOST_AUTO_TEST_CASE(will_delay_and_reconnect_cancels_will__MQTT_3_1_3_9) {
+  broker_fixture f;
+  auto watcher = f.connect(connect5("watcher"));
+  f.send(watcher, subscribe5(1, "w", {qos::at_most_once, false, false, 0}));
+  f.received(watcher);
+  auto c = connect5("delayed", false, 100);
+  c.will = codec::will_message{"w", "late", qos::at_most_once, false, {}};
+  c.will->props.will_delay_interval_s = 5;
+  auto first = f.connect(c);
+  f.network_close(first);
+  f.advance(3'000);
+  BOOST_TEST(f.received_of<codec::publish>(watcher).empty());
+  f.connect(c);  // back within the delay: no will
+  f.advance(10'000);
+  BOOST_TEST(f.received_of<codec::publish>(watcher).empty());
+  auto second = f.connect(connect5("delayed2", false, 100));
+  (void)second;
+  auto c2 = c;
+  c2.client_id = "delayed3";
+  auto third = f.connect(c2);
+  f.network_close(third);
+  f.advance(5'001);
+  BOOST_TEST(f.received_of<codec::publish>(watcher).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(disconnect_with_will_message_0x04) {
+  broker_fixture f;
+  auto watcher = f.connect(connect5("watcher"));
+  f.send(watcher, subscribe5(1, "w", {qos::at_most_once, false, false, 0}));
+  f.received(watcher);
+  auto c = connect5("leaver");
+  c.will = codec::will_message{"w", "bye", qos::at_most_once, false, {}};
+  auto leaver = f.connect(c);
+  f.send(leaver, codec::disconnect{0x04, {}});
+  BOOST_TEST(f.received_of<codec::publish>(watcher).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(shared_subscription_round_robin__MQTT_4_8_2_3) {
+  broker_fixture f;
+  auto a = f.connect(connect5("a"));
+  auto b = f.connect(connect5("b"));
+  f.send(a, subscribe5(1, "$share/g/jobs", {qos::at_least_once, false, false, 0}));
+  f.send(b, subscribe5(1, "$share/g/jobs", {qos::at_least_once, false, false, 0}));
+  f.received(a);
+  f.received(b);
+  auto pub = f.connect(connect5("pub"));
+  for (std::uint16_t i = 1; i <= 4; ++i) f.send(pub, make_publish("jobs", "j", qos::at_least_once, i));
+  BOOST_TEST(f.received_of<codec::publish>(a).size() == 2u);
+  BOOST_TEST(f.received_of<codec::publish>(b).size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(takeover_sends_disconnect_0x8e__MQTT_3_1_4_3) {
+  broker_fixture f;
+  auto first = f.connect(connect5("t"));
+  f.received(first);
+  f.connect(connect5("t"));
+  auto d = f.received_of<codec::disconnect>(first);
+  BOOST_TEST_REQUIRE(d.size() == 1u);
+  BOOST_TEST(d[0].reason_code == 0x8E);
+}
+
+BOOST_AUTO_TEST_CASE(maximum_packet_size_of_client_drops_large_messages__MQTT_3_1_2_25) {
+  broker_fixture f;
+  auto c = connect5("small");
+  c.props.maximum_packet_size = 64;
+  auto small = f.connect(c);
+  f.send(small, subscribe5(1, "big", {qos::at_least_once, false, false, 0}));
+  f.received(small);
+  auto pub = f.connect(connect5("pub"));
+  f.send(pub, make_publish("big", std::string(100, 'x'), qos::at_least_once, 1));
+  f.send(pub, make_publish("big", "fits", qos::at_least_once, 2));
+  auto msgs = f.received_of<codec::publish>(small);
+  BOOST_TEST_REQUIRE(msgs.size() == 1u);
+  BOOST_TEST(msgs[0].payload == "fits");
+}
+
+BOOST_AUTO_TEST_CASE(auth_packet_without_method_is_protocol_error__MQTT_4_12_0_7) {
+  broker_fixture f;
+  auto c = f.connect(connect5("c"));
+  f.received(c);
+  f.send(c, codec::auth{0x18, {}});
+  auto d = f.received_of<codec::disconnect>(c);
+  BOOST_TEST_REQUIRE(d.size() == 1u);
+  BOOST_TEST(d[0].reason_code == 0x82);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
