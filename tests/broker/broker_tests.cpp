@@ -297,6 +297,18 @@ BOOST_AUTO_TEST_CASE(v31_client_ids_longer_than_23_refused) {
   BOOST_TEST(acks[0].reason_code == 0x02);
 }
 
+// Found by the broker fuzzer: a resumed 3.1 session must not set the reserved flag byte.
+BOOST_AUTO_TEST_CASE(v31_resumed_session_connack_has_no_session_present) {
+  broker_fixture f;
+  auto first = f.connect(broker_fixture::connect_packet("old", false, codec::protocol_version::v3_1));
+  f.network_close(first);
+  auto again = f.connect(broker_fixture::connect_packet("old", false, codec::protocol_version::v3_1));
+  auto acks = f.received_of<codec::connack>(again);
+  BOOST_TEST_REQUIRE(acks.size() == 1u);
+  BOOST_TEST(!acks[0].session_present);
+  BOOST_TEST(acks[0].reason_code == 0);
+}
+
 BOOST_AUTO_TEST_CASE(authentication_refusals) {
   struct only_alice : mqtt::broker::authenticator {
     mqtt::broker::auth_result authenticate(std::string_view, const std::optional<std::string_view>& u,

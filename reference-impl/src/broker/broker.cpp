@@ -200,7 +200,8 @@ void broker::state::disconnect_with(connection& c, std::uint8_t reason_code,
   // (MQTT-3.14.0-1). 3.1.1 just closes the connection.
   if (is_v5(c) && c.at == connection::phase::connected) {
     codec::disconnect d;
-    d.reason_code = reason_code;
+    // Some rules name a CONNACK-only reason (e.g. 0x84 for a second, broken CONNECT).
+    d.reason_code = codec::is_disconnect_reason(reason_code) ? reason_code : codec::reason::protocol_error;
     send(c, d);
   }
   close(c, why, now);

@@ -17,7 +17,8 @@ struct target {
   std::vector<std::uint32_t> subscription_ids;
 };
 
-codec::publish to_packet(const outgoing& out, std::uint16_t packet_id, bool dup, clock_ms now) {
+codec::publish to_packet(const outgoing& out, std::uint16_t packet_id, bool dup, clock_ms now,
+                         bool v5) {
   const message& m = *out.msg;
   codec::publish p;
   p.dup = dup;
@@ -26,6 +27,7 @@ codec::publish to_packet(const outgoing& out, std::uint16_t packet_id, bool dup,
   p.topic = m.topic;
   p.packet_id = out.qos == codec::qos::at_most_once ? 0 : packet_id;
   p.payload = m.payload;
+  if (!v5) return p;  // older clients get no properties
   // 5.0 properties travel unaltered (MQTT-3.3.2-4, -15, -16, -17, -18, -20), but for the
   // expiry interval, which counts down (MQTT-3.3.2-6).
   p.props.payload_format_indicator = m.payload_format_indicator;
@@ -62,7 +64,7 @@ std::uint16_t broker::state::allocate_packet_id(session& s) {
 void broker::state::send_publish(session& s, connection& c, const outgoing& out,
                                  std::uint16_t packet_id, bool dup, clock_ms now) {
   (void)s;
-  codec::publish p = to_packet(out, packet_id, dup, now);
+  codec::publish p = to_packet(out, packet_id, dup, now, is_v5(c));
   if (codec::encoded_size(p, c.version) > c.client_maximum_packet_size) {
     // Too large for the client: discard as if sent (MQTT-3.1.2-24, -25).
     enforce("MQTT-3.1.2-25");

@@ -7,7 +7,6 @@ namespace mqtt::broker {
 namespace {
 
 namespace v311_code {
-constexpr std::uint8_t unacceptable_protocol = 0x01;
 constexpr std::uint8_t identifier_rejected = 0x02;
 constexpr std::uint8_t server_unavailable = 0x03;
 constexpr std::uint8_t bad_user_name_or_password = 0x04;
@@ -228,7 +227,8 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
   }
 
   codec::connack ack;
-  ack.session_present = session_present;
+  // 3.1 has no Session Present flag: its acknowledge byte is reserved.
+  ack.session_present = session_present && p.version != codec::protocol_version::v3_1;
   enforce(v5 ? "MQTT-3.2.2-3" : "MQTT-3.2.2-2");
   if (v5) {
     const limits& lim = opts.limits;

@@ -118,22 +118,37 @@ class client {
   client(client&&) noexcept;
   client& operator=(client&&) noexcept;
 
-  // The transport is open: the core sends CONNECT.
+  // The transport is open: the core sends CONNECT. 3.1/3.1.1 send options.clean_start every
+  // time; 5.0 sends Clean Start 0 on a reconnect when the session outlives the connection
+  // (Session Expiry Interval > 0), else options.clean_start.
   void on_transport_open(clock_ms now);
   void on_bytes(std::span<const std::uint8_t> bytes, clock_ms now);
   // The transport ended; the session stays for the next on_transport_open.
   void on_transport_closed(clock_ms now);
   void on_timer(clock_ms now);
+  // Earliest of: the CONNACK timeout; the next PINGREQ (keep alive after the last packet sent
+  // or received, whichever is older); the end of the wait for any packet after a PINGREQ (one
+  // keep-alive period, after which the broker is declared dead). nullopt when none applies.
   std::optional<clock_ms> next_deadline() const;
 
   // Returns the packet identifier (0 for QoS 0). Held back while the window is full or the
   // client is not connected; nullopt when pending_max is reached.
+  // Messages of every QoS are queued in order, first in first out. A message that cannot be
+  // encoded (bad topic, QoS 3, ...) throws std::invalid_argument. One the broker cannot take
+  // (5.0 Maximum QoS, Retain Available, Maximum Packet Size) completes locally with 0x9B,
+  // 0x9A or 0x95 (QoS 0: dropped).
   std::optional<std::uint16_t> publish(message msg, clock_ms now);
+  // Queued while not connected and sent after the next CONNACK; one left unanswered by a lost
+  // connection is sent again on the next. nullopt when 1,024 requests await their answer or
+  // no packet identifier is free. `subscription_id` and the 5.0 options are left out in 3.1
+  // and 3.1.1. An empty list or an invalid filter throws std::invalid_argument.
   std::optional<std::uint16_t> subscribe(std::vector<subscription_request> subs,
                                          std::optional<std::uint32_t> subscription_id,
                                          clock_ms now);
   std::optional<std::uint16_t> unsubscribe(std::vector<std::string> filters, clock_ms now);
-  // Normal DISCONNECT (5.0: with `reason_code`, e.g. 0x04 to have the will sent).
+  // Normal DISCONNECT (5.0: with `reason_code`, e.g. 0x04 to have the will sent), then
+  // close_transport. No connection_lost follows: that event means an end nobody asked for,
+  // which is the driver's cue to reconnect. Without a transport it does nothing.
   void disconnect(std::uint8_t reason_code, clock_ms now);
 
   std::vector<event> take_events();

@@ -84,6 +84,9 @@ inline constexpr std::uint8_t subscription_identifiers_not_supported = 0xA1;
 inline constexpr std::uint8_t wildcard_subscriptions_not_supported = 0xA2;
 }  // namespace reason
 
+// True when `code` is one of the 5.0 Disconnect Reason Codes (section 3.14.2.1).
+bool is_disconnect_reason(std::uint8_t code);
+
 // The standard's name of a 5.0 reason code, e.g. "Malformed Packet"; "" when unknown.
 std::string_view reason_name(std::uint8_t code);
 

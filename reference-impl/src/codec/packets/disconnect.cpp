@@ -34,3 +34,5 @@ template void put_body(raw_writer&, const disconnect&, protocol_version);
 template void put_body(size_counter&, const disconnect&, protocol_version);
 
 }  // namespace mqtt::codec::detail
+
+bool mqtt::codec::is_disconnect_reason(std::uint8_t code) { return detail::valid_code(code); }
