@@ -3,6 +3,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/bench_command.hpp"
 #include "cli/decode_command.hpp"
 #include "cli/rules_command.hpp"
 
@@ -12,6 +13,7 @@ constexpr std::string_view usage =
     "usage: mqtt-harness COMMAND [ARGS...]\n"
     "commands:\n"
     "  decode    decode a hex dump of MQTT traffic into JSON Lines\n"
+    "  bench     load a broker: publishers, subscribers, msgs/s and latency\n"
     "  rules     list the wire-level rules the codec enforces, with statement IDs\n"
     "Run 'mqtt-harness COMMAND --help' for a command's options.\n";
 
@@ -26,6 +28,7 @@ int main(int argc, char** argv) {
   std::string_view command = args.front();
   std::span<const std::string_view> rest(args.data() + 1, args.size() - 1);
   if (command == "decode") return harness::cli::decode_command(rest);
+  if (command == "bench") return harness::cli::bench_command(rest);
   if (command == "rules") return harness::cli::rules_command(rest);
   if (command == "-h" || command == "--help" || command == "help") {
     std::cout << usage;
