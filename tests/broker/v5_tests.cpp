@@ -268,3 +268,38 @@ BOOST_AUTO_TEST_CASE(auth_packet_without_method_is_protocol_error__MQTT_4_12_0_7
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(broker_v5_more)
+
+BOOST_AUTO_TEST_CASE(topic_alias_to_client__MQTT_3_3_2_11) {
+  broker_fixture f;
+  auto c = connect5("aliased");
+  c.props.topic_alias_maximum = 1;
+  auto sub = f.connect(c);
+  f.send(sub, subscribe5(1, "t/#", {qos::at_most_once, false, false, 0}));
+  f.received(sub);
+  auto pub = f.connect(connect5("pub"));
+  f.send(pub, make_publish("t/a", "1"));
+  f.send(pub, make_publish("t/a", "2"));
+  f.send(pub, make_publish("t/b", "3"));  // the one alias is taken: sent with its name
+  auto msgs = f.received_of<codec::publish>(sub);
+  BOOST_TEST_REQUIRE(msgs.size() == 3u);
+  BOOST_TEST(msgs[0].topic == "t/a");
+  BOOST_TEST(*msgs[0].props.topic_alias == 1);
+  BOOST_TEST(msgs[1].topic.empty());
+  BOOST_TEST(*msgs[1].props.topic_alias == 1);
+  BOOST_TEST(msgs[2].topic == "t/b");
+  BOOST_TEST(!msgs[2].props.topic_alias.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(disconnect_carries_reason_string) {
+  broker_fixture f;
+  auto c = f.connect(connect5("c"));
+  f.received(c);
+  f.send(c, codec::auth{0x18, {}});
+  auto d = f.received_of<codec::disconnect>(c);
+  BOOST_TEST_REQUIRE(d.size() == 1u);
+  BOOST_TEST(d[0].props.reason_string.has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -195,13 +195,17 @@ void broker::state::send_raw(connection_id conn, std::span<const std::uint8_t> b
 void broker::state::disconnect_with(connection& c, std::uint8_t reason_code,
                                     std::string_view statement, std::string text,
                                     close_reason why, clock_ms now) {
-  log(log_level::warning, &c, std::move(text), statement);
+  log(log_level::warning, &c, text, statement);
   // 5.0: DISCONNECT with the reason before closing (MQTT-4.13.1-1), only after CONNACK
   // (MQTT-3.14.0-1). 3.1.1 just closes the connection.
   if (is_v5(c) && c.at == connection::phase::connected) {
     codec::disconnect d;
     // Some rules name a CONNACK-only reason (e.g. 0x84 for a second, broken CONNECT).
     d.reason_code = codec::is_disconnect_reason(reason_code) ? reason_code : codec::reason::protocol_error;
+    // A Reason String says what went wrong, unless it would exceed the client's Maximum
+    // Packet Size (MQTT-3.14.2-3).
+    d.props.reason_string = text;
+    if (codec::encoded_size(d, c.version) > c.client_maximum_packet_size) d.props.reason_string.reset();
     send(c, d);
   }
   close(c, why, now);

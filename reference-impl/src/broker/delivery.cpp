@@ -65,6 +65,19 @@ void broker::state::send_publish(session& s, connection& c, const outgoing& out,
                                  std::uint16_t packet_id, bool dup, clock_ms now) {
   (void)s;
   codec::publish p = to_packet(out, packet_id, dup, now, is_v5(c));
+  if (c.client_topic_alias_maximum != 0) {
+    // Broker-to-client Topic Alias (section 3.3.2.3.4): a topic already mapped on this
+    // connection goes as an empty name plus its alias; new topics take the next free alias
+    // until the client's Topic Alias Maximum is used up (MQTT-3.3.2-11, MQTT-3.2.2-26).
+    auto it = c.outgoing_aliases.find(out.msg->topic);
+    if (it != c.outgoing_aliases.end()) {
+      p.topic = {};
+      p.props.topic_alias = it->second;
+      enforce("MQTT-3.3.2-11");
+    } else if (c.outgoing_aliases.size() < c.client_topic_alias_maximum) {
+      p.props.topic_alias = static_cast<std::uint16_t>(c.outgoing_aliases.size() + 1);
+    }
+  }
   if (codec::encoded_size(p, c.version) > c.client_maximum_packet_size) {
     // Too large for the client: discard as if sent (MQTT-3.1.2-24, -25).
     enforce("MQTT-3.1.2-25");
@@ -72,6 +85,7 @@ void broker::state::send_publish(session& s, connection& c, const outgoing& out,
         "MQTT-3.1.2-25");
     return;
   }
+  if (p.props.topic_alias && !p.topic.empty()) c.outgoing_aliases.emplace(p.topic, *p.props.topic_alias);
   send(c, p);
 }
 

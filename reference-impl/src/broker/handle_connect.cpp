@@ -1,6 +1,7 @@
 // CONNECT (section 3.1): client identifier rules, authentication, takeover, Clean Start /
 // Clean Session and session expiry, the will, and the CONNACK.
 #include "mqtt/assert.hpp"
+#include "mqtt/codec/encoder.hpp"
 #include "state.hpp"
 
 namespace mqtt::broker {
@@ -45,6 +46,10 @@ void broker::state::refuse_connect(connection& c, std::uint8_t code_v5, std::uin
   if (code != 0) {
     codec::connack ack;
     ack.reason_code = code;
+    if (is_v5(c)) ack.props.reason_string = text;  // CONNACK may carry it (MQTT-3.1.2-29)
+    if (is_v5(c) && codec::encoded_size(ack, c.version) > c.client_maximum_packet_size) {
+      ack.props.reason_string.reset();  // MQTT-3.2.2-19
+    }
     send(c, ack);
   }
   close(c, close_reason::refused, now);
@@ -211,6 +216,7 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
     c.client_receive_maximum = p.props.receive_maximum.value_or(65'535);
     c.client_maximum_packet_size = p.props.maximum_packet_size.value_or(268'435'460);
     c.request_problem_information = p.props.request_problem_information.value_or(1) != 0;
+    c.client_topic_alias_maximum = p.props.topic_alias_maximum.value_or(0);
   } else {
     s->expiry_interval_s = p.clean_start ? 0 : std::min(session_never_expires, opts.limits.session_expiry_max_s);
   }

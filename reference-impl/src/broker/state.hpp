@@ -78,6 +78,8 @@ struct connection {
   std::uint32_t client_maximum_packet_size = 268'435'460;
   bool request_problem_information = true;
   std::unordered_map<std::uint16_t, std::string> topic_aliases;  // client-to-broker
+  std::uint16_t client_topic_alias_maximum = 0;                   // broker-to-client aliases allowed
+  std::unordered_map<std::string, std::uint16_t> outgoing_aliases;  // broker-to-client
   bool session_expiry_was_zero = true;  // 5.0: DISCONNECT may not raise it from 0
   bool closed = false;  // closed by the broker; kept alive until the current input returns
 };

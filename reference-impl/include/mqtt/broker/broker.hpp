@@ -25,7 +25,7 @@ using connection_id = std::uint64_t;
 // Every bound the broker keeps, in one place (mosquitto.conf names in comments).
 struct limits {
   std::size_t connections_max = 100'000;
-  std::uint32_t packet_size_max = 268'435'460;   // max_packet_size: largest packet accepted
+  std::uint32_t packet_size_max = 16 * 1024 * 1024;  // max_packet_size: largest packet accepted
   std::uint16_t inflight_max = 20;               // max_inflight_messages, our Receive Maximum
   std::size_t queued_messages_max = 1'000;       // max_queued_messages per session
   std::size_t subscriptions_per_client_max = 1'000;
@@ -92,7 +92,8 @@ class broker {
   broker(const broker&) = delete;
   broker& operator=(const broker&) = delete;
 
-  // A transport accepted a connection. Returns false when connections_max is reached (the
+  // A transport accepted a connection. Connection ids must never be reused within the life of
+  // the broker (timers refer to them). Returns false when connections_max is reached (the
   // transport then closes it).
   bool on_open(connection_id conn, const connection_info& info, clock_ms now);
   // Bytes received on a connection, in any chunking.
