@@ -7,7 +7,8 @@
 // - every decoded packet is accepted by `encode`, whose bytes decode to an equal packet, and
 //   are byte-identical to the input frame when the decoder called that frame canonical;
 // - the stream decoder, however its input is chunked, yields the same packets and stops at
-//   the same first error (rule, version and offset) as packet-by-packet decoding.
+//   the same first error (rule, version and offset) as packet-by-packet decoding, and places
+//   each packet at the same offset.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -51,6 +52,7 @@ void print_error(const char* label, const std::optional<codec::error>& e) {
 struct decoded_packet {
   codec::packet content;
   codec::protocol_version version;  // what it was decoded under
+  std::size_t offset;  // of the frame in the stream
   byte_span frame_bytes;
   bool canonical;
 };
@@ -87,7 +89,7 @@ whole_decoding decode_whole(byte_span input, codec::decode_options options) {
       out.failure = p.err();
       break;
     }
-    out.packets.push_back({std::move(*p), options.version, frame_bytes, info.canonical});
+    out.packets.push_back({std::move(*p), options.version, offset, frame_bytes, info.canonical});
     // Mirrors the stream decoder: a stream that begins with CONNECT adopts its level.
     if (out.packets.size() == 1 && options.adopt_connect_version) {
       if (const auto* c = std::get_if<codec::connect>(&out.packets.front().content)) {
@@ -165,8 +167,11 @@ void check_stream(byte_span input, const codec::decode_options& options, const w
   std::size_t index = 0;
   auto sink = [&](const codec::packet& p) {
     if (index >= whole.packets.size()) violation("the stream decoder yields an extra packet", index);
-    if (!(p == whole.packets[index].content)) {
-      violation("the stream decoder yields a different packet", index);
+    const decoded_packet& expected = whole.packets[index];
+    if (!(p == expected.content)) violation("the stream decoder yields a different packet", index);
+    if (decoder.last_packet_offset() != expected.offset ||
+        decoder.last_packet_size() != expected.frame_bytes.size()) {
+      violation("last_packet_offset()/last_packet_size() disagree with the frame", index);
     }
     ++index;
   };

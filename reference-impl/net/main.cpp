@@ -1,0 +1,166 @@
+// mqtt-ref-broker: the reference broker core on real sockets (TCP, TLS, WebSocket, HTTP
+// publish), configured with a subset of mosquitto.conf.
+//
+// Exit status: 0 after SIGINT/SIGTERM; 3 when the command line, the configuration, the
+// password file or the ACL file is invalid (as mosquitto); 1 when a listener cannot be set
+// up (address in use, unusable certificate or key).
+#include <sys/resource.h>
+
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+
+#include "config.hpp"
+#include "password_file.hpp"
+#include "server.hpp"
+
+namespace {
+
+constexpr int exit_startup_failed = 1;
+constexpr int exit_bad_configuration = 3;
+constexpr std::size_t auth_file_size_max = 64 * 1024 * 1024;
+
+const char* const usage_text =
+    "usage: mqtt-ref-broker [-c FILE] [-p PORT] [-v] [-h]\n"
+    "  -c FILE  read the configuration (a subset of mosquitto.conf)\n"
+    "  -p PORT  port of the first plain MQTT listener (adds one on 127.0.0.1 if none);\n"
+    "           0 picks a free port\n"
+    "  -v       verbose: log debug records too\n"
+    "  -h       this help\n"
+    "Without -c and -p: MQTT on 127.0.0.1:1883, anonymous clients allowed.\n"
+    "Prints `listening on SCHEME://ADDRESS:PORT` on stdout for each listener.\n";
+
+struct command_line {
+  std::optional<std::string> config_file;
+  std::optional<std::uint16_t> port;
+  bool verbose = false;
+  bool help = false;
+};
+
+std::variant<command_line, std::string> parse_command_line(int argc, char** argv) {
+  command_line cl;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    auto value = [&]() -> std::optional<std::string_view> {
+      if (i + 1 >= argc) return std::nullopt;
+      return std::string_view(argv[++i]);
+    };
+    if (a == "-h" || a == "--help") {
+      cl.help = true;
+    } else if (a == "-v" || a == "--verbose") {
+      cl.verbose = true;
+    } else if (a == "-c" || a == "--config-file") {
+      auto v = value();
+      if (!v) return std::string("-c needs a file name");
+      cl.config_file = std::string(*v);
+    } else if (a == "-p" || a == "--port") {
+      auto v = value();
+      if (!v) return std::string("-p needs a port");
+      unsigned long port = 0;
+      std::string s(*v);
+      char* end = nullptr;
+      errno = 0;
+      port = std::strtoul(s.c_str(), &end, 10);
+      if (s.empty() || *end != '\0' || errno != 0 || port > 65535) return "bad port '" + s + "'";
+      cl.port = static_cast<std::uint16_t>(port);
+    } else {
+      return "unknown option '" + std::string(a) + "'";
+    }
+  }
+  return cl;
+}
+
+std::optional<std::string> read_small_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string text(auth_file_size_max + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > auth_file_size_max) return std::nullopt;
+  return text;
+}
+
+// Thousands of concurrent connections need as many descriptors as the hard limit allows.
+void raise_descriptor_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = parse_command_line(argc, argv);
+  if (auto* err = std::get_if<std::string>(&parsed)) {
+    std::cerr << "mqtt-ref-broker: " << *err << "\n" << usage_text;
+    return exit_bad_configuration;
+  }
+  command_line& cl = std::get<command_line>(parsed);
+  if (cl.help) {
+    std::cout << usage_text;
+    return 0;
+  }
+
+  mqtt::net::config cfg = mqtt::net::default_config();
+  if (cl.config_file) {
+    auto loaded = mqtt::net::load_config(*cl.config_file);
+    if (auto* e = std::get_if<mqtt::net::config_error>(&loaded)) {
+      std::cerr << e->to_string() << "\n";
+      return exit_bad_configuration;
+    }
+    cfg = std::move(std::get<mqtt::net::config>(loaded));
+    if (cfg.listeners.empty() && !cl.port) cfg.listeners = mqtt::net::default_config().listeners;
+  }
+  if (cl.port) {
+    if (!cl.config_file) cfg.listeners.clear();
+    mqtt::net::apply_port_override(cfg, *cl.port);
+  }
+
+  std::shared_ptr<mqtt::broker::authenticator> authn;
+  if (cfg.password_file) {
+    auto text = read_small_file(*cfg.password_file);
+    if (!text) {
+      std::cerr << *cfg.password_file << ":0: cannot read the password file\n";
+      return exit_bad_configuration;
+    }
+    auto a = mqtt::net::password_file_authenticator::parse(*text, cfg.options.allow_anonymous);
+    if (auto* e = std::get_if<mqtt::net::password_file_authenticator::parse_error>(&a)) {
+      std::cerr << *cfg.password_file << ":" << e->line << ": " << e->message << "\n";
+      return exit_bad_configuration;
+    }
+    authn = std::make_shared<mqtt::net::password_file_authenticator>(
+        std::get<mqtt::net::password_file_authenticator>(std::move(a)));
+  }
+  std::shared_ptr<mqtt::broker::authorizer> authz;  // nullptr: everything allowed
+  if (cfg.acl_file) {
+    auto text = read_small_file(*cfg.acl_file);
+    if (!text) {
+      std::cerr << *cfg.acl_file << ":0: cannot read the ACL file\n";
+      return exit_bad_configuration;
+    }
+    auto a = mqtt::broker::acl_authorizer::parse(*text);
+    if (auto* e = std::get_if<mqtt::broker::acl_authorizer::parse_error>(&a)) {
+      std::cerr << *cfg.acl_file << ":" << e->line << ": " << e->message << "\n";
+      return exit_bad_configuration;
+    }
+    authz = std::make_shared<mqtt::broker::acl_authorizer>(std::get<mqtt::broker::acl_authorizer>(std::move(a)));
+  }
+
+  raise_descriptor_limit();
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    mqtt::net::server srv(cfg, std::move(authn), std::move(authz), mqtt::net::logger(cl.verbose));
+    srv.listen();
+    srv.run();
+  } catch (const std::exception& e) {
+    std::cerr << "mqtt-ref-broker: " << e.what() << "\n";
+    return exit_startup_failed;
+  }
+  return 0;
+}
