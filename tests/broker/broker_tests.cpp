@@ -332,6 +332,27 @@ BOOST_AUTO_TEST_CASE(authentication_refusals) {
   BOOST_TEST(f.received_of<codec::connack>(right).at(0).reason_code == 0x00);
 }
 
+// A 3.1.1 PUBLISH the ACL denies is acknowledged positively and dropped (MQTT-3.3.5-2).
+BOOST_AUTO_TEST_CASE(acl_denied_publish_from_v311_client_gets_plain_puback__MQTT_3_3_5_2) {
+  struct read_only : mqtt::broker::authorizer {
+    bool may_write(const mqtt::broker::client_identity&, std::string_view) override { return false; }
+    bool may_subscribe(const mqtt::broker::client_identity&, std::string_view) override { return true; }
+    bool may_read_topic(const mqtt::broker::client_identity&, std::string_view) override { return true; }
+  };
+  broker_fixture f({}, nullptr, std::make_shared<read_only>());
+  auto sub = f.connect(broker_fixture::connect_packet("sub"));
+  f.send(sub, make_subscribe(1, "t", qos::at_least_once));
+  auto pub = f.connect(broker_fixture::connect_packet("pub"));
+  f.send(pub, make_publish("t", "no", qos::at_least_once, 1));
+  f.send(pub, make_publish("t", "no", qos::exactly_once, 2));
+  auto in = f.received(pub);
+  BOOST_TEST_REQUIRE(in.size() == 3u);  // CONNACK, PUBACK, PUBREC
+  BOOST_TEST(std::get<codec::puback>(in[1]).reason_code == 0);
+  BOOST_TEST(std::get<codec::pubrec>(in[2]).reason_code == 0);
+  BOOST_TEST(!f.closed(pub));
+  BOOST_TEST(f.received_of<codec::publish>(sub).empty());
+}
+
 BOOST_AUTO_TEST_CASE(statement_probe_counts_enforcement_points) {
   broker_fixture f;
   auto c = f.connect(broker_fixture::connect_packet("c"));

@@ -100,7 +100,7 @@ void broker::state::handle_publish(connection& c, const codec::publish& p, clock
       enforce(v5 ? "MQTT-4.3.2-4" : "MQTT-4.3.2-2");
       codec::puback ack;
       ack.packet_id = p.packet_id;
-      ack.reason_code = ack_code;
+      ack.reason_code = v5 ? ack_code : 0;  // 3.1.1 has no way to say no (MQTT-3.3.5-2)
       send(c, ack);
       break;
     }
@@ -108,7 +108,7 @@ void broker::state::handle_publish(connection& c, const codec::publish& p, clock
       enforce(v5 ? "MQTT-4.3.3-8" : "MQTT-4.3.3-2");
       codec::pubrec rec;
       rec.packet_id = p.packet_id;
-      rec.reason_code = ack_code;
+      rec.reason_code = v5 ? ack_code : 0;
       // A refused QoS 2 message ends its flow at PUBREC (reason >= 0x80).
       if (ack_code < 0x80) s.incoming_qos2.insert(p.packet_id);
       send(c, rec);
