@@ -3,6 +3,7 @@
 # Usage: mosquitto_clients.sh BROKER_EXE 311|5 tcp|tls qos0|qos1|qos2|retain|will|session
 # Exit 0 pass, 1 fail (with the broker's -v log), 77 skip (a client tool is missing).
 
+set -euo pipefail
 broker_exe=${1:?broker executable}
 version=${2:?311 or 5}
 transport=${3:?tcp or tls}

@@ -374,7 +374,8 @@ class Test:
         setup.disconnect()
 
         pub = self.connected("publisher")
-        offline = [(f"m{i}", 1) for i in range(1, 4)] + [(f"m{i}", 2) for i in range(4, 7)]
+        # More than the broker's default send window (20) so the resumed queue drains through it.
+        offline = [(f"m{i}", 1) for i in range(1, 26)] + [(f"m{i}", 2) for i in range(26, 36)]
         pub.publish_all([("interop/session/a", p, q, False, None) for p, q in offline])
 
         resume = self.client("resume", client_id=client_id, clean_session=False)

@@ -197,11 +197,18 @@ broker_process::broker_process(const std::vector<std::string>& args, std::size_t
 }
 
 broker_process::~broker_process() {
-  if (pid_ > 0) stop(SIGTERM, 5s);
+  if (pid_ > 0) {
+    // Every broker a test starts must shut down cleanly on SIGTERM.
+    int status = stop(SIGTERM, 5s);
+    BOOST_TEST(status == 0, "mqtt-ref-broker exit status after SIGTERM: " << status);
+  }
+  std::string log = log_text();
+  BOOST_TEST(log.find("AddressSanitizer") == std::string::npos, "sanitizer report in the broker log");
+  BOOST_TEST(log.find("runtime error:") == std::string::npos, "sanitizer report in the broker log");
   // A failing test shows what the broker logged.
   namespace utf = boost::unit_test;
   if (!utf::results_collector.results(utf::framework::current_test_case().p_id).passed()) {
-    BOOST_TEST_MESSAGE("mqtt-ref-broker log:\n" << log_text());
+    BOOST_TEST_MESSAGE("mqtt-ref-broker log:\n" << log);
   }
   if (stdout_fd_ >= 0) close(stdout_fd_);
 }

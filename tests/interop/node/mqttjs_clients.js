@@ -321,7 +321,8 @@ class Test {
     await setup.disconnect();
 
     const pub = await this.connected('publisher');
-    const offline = [1, 2, 3].map((i) => [`m${i}`, 1]).concat([4, 5, 6].map((i) => [`m${i}`, 2]));
+    // More than the broker's default send window (20) so the resumed queue drains through it.
+    const offline = [...Array(35).keys()].map((i) => [`m${i + 1}`, i < 25 ? 1 : 2]);
     await pub.publishAll(offline.map(([p, q]) => ['interop/session/a', p, q, false]));
 
     const resume = this.client('resume', { clientId, clean: false, sessionExpiryS: expiry });
