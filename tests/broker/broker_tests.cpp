@@ -353,6 +353,16 @@ BOOST_AUTO_TEST_CASE(acl_denied_publish_from_v311_client_gets_plain_puback__MQTT
   BOOST_TEST(f.received_of<codec::publish>(sub).empty());
 }
 
+// 3.1.1 has no Receive Maximum: many unreleased QoS 2 messages are all acknowledged.
+BOOST_AUTO_TEST_CASE(v311_unreleased_qos2_beyond_inflight_max_is_accepted__MQTT_4_3_3_2) {
+  broker_fixture f;
+  auto pub = f.connect(broker_fixture::connect_packet("pub"));
+  f.received(pub);
+  for (std::uint16_t id = 1; id <= 30; ++id) f.send(pub, make_publish("t", "m", qos::exactly_once, id));
+  BOOST_TEST(f.received_of<codec::pubrec>(pub).size() == 30u);
+  BOOST_TEST(!f.closed(pub));
+}
+
 BOOST_AUTO_TEST_CASE(statement_probe_counts_enforcement_points) {
   broker_fixture f;
   auto c = f.connect(broker_fixture::connect_packet("c"));

@@ -12,6 +12,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 
 EXIT_SKIP = 77
 TIME_LIMIT_S = int(os.environ.get("INTEROP_TIME_LIMIT_S", "45"))
@@ -116,8 +117,9 @@ def run(name, exe, config_lines, body):
     except Skip as e:
         print(f"SKIP [{name}]: {e}", file=sys.stderr)
         status = EXIT_SKIP
-    except Failure as e:
-        print(f"FAIL [{name}]: {e}", file=sys.stderr)
+    except Exception as e:  # noqa: BLE001 - a client library error fails the test like a check
+        detail = str(e) if isinstance(e, Failure) else traceback.format_exc()
+        print(f"FAIL [{name}]: {detail}", file=sys.stderr)
         print("--- last lines of the broker log (-v) ---", file=sys.stderr)
         print(broker.log_tail(), file=sys.stderr, end="")
         status = 1

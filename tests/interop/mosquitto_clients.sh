@@ -9,6 +9,7 @@ version=${2:?311 or 5}
 transport=${3:?tcp or tls}
 feature=${4:?feature}
 interop_name="mosquitto v$version $transport $feature"
+# shellcheck source=lib/interop.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib/interop.sh"
 
 require_command mosquitto_pub mosquitto-clients

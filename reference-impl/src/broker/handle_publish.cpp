@@ -70,7 +70,8 @@ void broker::state::handle_publish(connection& c, const codec::publish& p, clock
     return disconnect_with(c, codec::reason::topic_name_invalid, "MQTT-4.7.3-3",
                            "topic longer than topic_length_max", close_reason::protocol_violation, now);
   }
-  if (p.qos == codec::qos::exactly_once && !s.incoming_qos2.contains(p.packet_id) &&
+  // 5.0 only: 3.1.1 has no Receive Maximum, and its packet identifiers bound the set anyway.
+  if (v5 && p.qos == codec::qos::exactly_once && !s.incoming_qos2.contains(p.packet_id) &&
       s.incoming_qos2.size() >= opts.limits.inflight_max) {
     // More unacknowledged QoS 2 PUBLISH packets than our Receive Maximum (MQTT-3.3.4-7).
     enforce("MQTT-3.3.4-7");

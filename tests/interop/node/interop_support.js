@@ -43,6 +43,8 @@ class Broker {
     this.process = childProcess.spawn(this.exe, ['-c', config, '-v'], { stdio: ['ignore', 'pipe', log] });
     fs.closeSync(log);
     this.exited = new Promise((resolve) => this.process.once('exit', (code, signal) => resolve({ code, signal })));
+    // Whatever way this process ends, the broker must not outlive it.
+    process.once('exit', () => this.process.kill('SIGKILL'));
     return new Promise((resolve, reject) => {
       let seen = 0;
       const timer = setTimeout(() => reject(new Failure(

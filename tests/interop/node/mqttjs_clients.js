@@ -142,9 +142,10 @@ class Client {
         this.client.publishAsync(topic, payload, { qos, retain }),
         this.closed.then(() => { throw new Failure(this.closedWhile(what, open.size)); }),
       ]), WAIT_MS, `client '${this.name}': ${what} acknowledged`);
+      done.catch(() => {}); // reported by Promise.all below, even if it fails while we wait
       all.push(done);
       if (qos > 0) {
-        const tracked = done.finally(() => open.delete(tracked));
+        const tracked = done.catch(() => {}).finally(() => open.delete(tracked));
         open.add(tracked);
       }
     }
