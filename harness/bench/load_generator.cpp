@@ -171,10 +171,12 @@ struct publisher final : endpoint {
     send(connect_packet(id, version));
     read();
   }
-  // Messages this publisher may still send: QoS > 0 counts unacknowledged ones; QoS 0 counts
-  // ones not yet seen by the subscribers (shared among publishers).
+  // Messages this publisher may still send: at most `window` not yet seen by the subscribers
+  // (deliveries are shared among publishers), and for QoS > 0 at most `window` unacknowledged.
+  // Pacing by delivery keeps the broker's queues short, so latency measures processing, not
+  // the depth of a queue the publishers outrun.
   bool may_send() const {
-    if (run.opts.qos != codec::qos::at_most_once) return unacked < run.opts.window;
+    if (run.opts.qos != codec::qos::at_most_once && unacked >= run.opts.window) return false;
     std::uint64_t expected = sent * run.opts.subscribers;
     return expected < received_share() + run.opts.window * run.opts.subscribers;
   }
@@ -202,7 +204,7 @@ struct publisher final : endpoint {
   }
   void on_packet(const codec::packet& p) override {
     if (std::holds_alternative<codec::puback>(p) || std::holds_alternative<codec::pubcomp>(p)) {
-      --unacked;
+      if (unacked > 0) --unacked;
       pump();
     } else if (const auto* rec = std::get_if<codec::pubrec>(&p)) {
       send(codec::pubrel{rec->packet_id, 0, {}});

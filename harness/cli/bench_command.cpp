@@ -21,7 +21,7 @@ constexpr std::string_view usage =
     "                          [--qos 0|1|2] [--payload BYTES] [--duration S] [--warmup S]\n"
     "                          [--window W] [--protocol 3.1.1|5] [--json FILE]\n"
     "  N publishers and M subscribers on one topic; each publisher keeps at most W messages\n"
-    "  in flight (unacknowledged for QoS 1/2, not yet delivered for QoS 0). Reports delivered\n"
+    "  in flight (not yet delivered; for QoS 1/2 also not yet acknowledged). Reports delivered\n"
     "  messages per second over the measured interval (after the warm-up) and the latency\n"
     "  from publish to delivery (p50, p99, max). Exit 0 on a complete run, 1 on a failed\n"
     "  run, 2 on a usage error.\n";
