@@ -89,6 +89,10 @@ struct run_state {
   std::uint64_t published = 0;
   std::uint64_t delivered = 0;
   std::uint64_t total_delivered = 0;
+  // Deliveries written off as lost: a broker that drops messages (a full queue) would
+  // otherwise stall publishers paced by delivery. Counted whenever nothing arrives for 500 ms.
+  std::uint64_t written_off = 0;
+  std::uint64_t lost = 0;
   std::vector<std::uint32_t> latencies_us;
   std::uint64_t errors = 0;
   std::string error_text;
@@ -180,7 +184,9 @@ struct publisher final : endpoint {
     std::uint64_t expected = sent * run.opts.subscribers;
     return expected < received_share() + run.opts.window * run.opts.subscribers;
   }
-  std::uint64_t received_share() const { return run.total_delivered / run.opts.publishers; }
+  std::uint64_t received_share() const {
+    return (run.total_delivered + run.written_off) / run.opts.publishers;
+  }
   void pump() {
     if (!run.publishing || run.stopping) return;
     // Bounded: at most `window` messages per call.
@@ -273,6 +279,30 @@ load_result run_load(const load_options& options) {
       });
     });
   };
+  // Stall detector: nothing delivered for 500 ms while publishing means the broker dropped
+  // what is outstanding; write it off so pacing resumes, and report it as lost.
+  asio::steady_timer stall(run.io);
+  std::uint64_t last_seen = 0;
+  std::function<void()> watch = [&] {
+    stall.expires_after(std::chrono::milliseconds(500));
+    stall.async_wait([&](boost::system::error_code ec) {
+      if (ec || run.stopping) return;
+      if (run.publishing && run.total_delivered == last_seen) {
+        std::uint64_t sent = 0;
+        for (auto& p : pubs) sent += p->sent;
+        std::uint64_t expected = sent * options.subscribers;
+        std::uint64_t accounted = run.total_delivered + run.written_off;
+        if (expected > accounted) {
+          run.lost += expected - accounted;
+          run.written_off += expected - accounted;
+          for (auto& p : pubs) p->pump();
+        }
+      }
+      last_seen = run.total_delivered;
+      watch();
+    });
+  };
+  watch();
   for (auto& s : subs) s->start();
   for (auto& p : pubs) p->start();
   // The whole run is bounded: setup must finish within 30 s, then warm-up plus duration.
@@ -290,6 +320,7 @@ load_result run_load(const load_options& options) {
 
   load_result r;
   r.errors = run.errors;
+  r.lost = run.lost;
   r.error_text = run.error_text;
   r.published = run.published;
   r.delivered = run.delivered;

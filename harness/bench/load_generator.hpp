@@ -32,6 +32,7 @@ struct load_result {
   double p50_us = 0;
   double p99_us = 0;
   double max_us = 0;
+  std::uint64_t lost = 0;  // deliveries that never came (the broker dropped them)
   std::uint64_t errors = 0;
   std::string error_text;
 };

@@ -112,6 +112,7 @@ int bench_command(std::span<const std::string_view> args) {
             << o.subscribers << "  qos " << static_cast<int>(o.qos) << "  payload " << o.payload_bytes << " B\n"
             << "delivered " << r.delivered << " in " << r.seconds << " s: " << static_cast<std::uint64_t>(r.msgs_per_s)
             << " msgs/s; latency p50 " << r.p50_us << " us, p99 " << r.p99_us << " us, max " << r.max_us << " us\n";
+  if (r.lost != 0) std::cout << "lost (never delivered): " << r.lost << "\n";
   if (r.errors != 0) std::cout << "errors: " << r.errors << " (" << r.error_text << ")\n";
   if (json_file) {
     boost::json::object j;
@@ -128,6 +129,7 @@ int bench_command(std::span<const std::string_view> args) {
     j["latency_p50_us"] = r.p50_us;
     j["latency_p99_us"] = r.p99_us;
     j["latency_max_us"] = r.max_us;
+    j["lost"] = r.lost;
     j["errors"] = r.errors;
     if (!r.error_text.empty()) j["error"] = r.error_text;
     std::ofstream out(*json_file);
