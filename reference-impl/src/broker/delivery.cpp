@@ -61,9 +61,8 @@ std::uint16_t broker::state::allocate_packet_id(session& s) {
   return 0;
 }
 
-void broker::state::send_publish(session& s, connection& c, const outgoing& out,
-                                 std::uint16_t packet_id, bool dup, clock_ms now) {
-  (void)s;
+void broker::state::send_publish(connection& c, const outgoing& out, std::uint16_t packet_id,
+                                 bool dup, clock_ms now) {
   codec::publish p = to_packet(out, packet_id, dup, now, is_v5(c));
   if (c.client_topic_alias_maximum != 0) {
     // Broker-to-client Topic Alias (section 3.3.2.3.4): a topic already mapped on this
@@ -95,7 +94,7 @@ void broker::state::enqueue(session& s, outgoing out, clock_ms now) {
   if (online && s.queue.empty()) {
     connection& c = *connections.at(s.conn);
     if (out.qos == codec::qos::at_most_once) {
-      send_publish(s, c, out, 0, false, now);
+      send_publish(c, out, 0, false, now);
       return;
     }
     if (s.inflight.size() < window(s)) {
@@ -124,7 +123,7 @@ void broker::state::drain(session& s, clock_ms now) {
       continue;
     }
     if (front.qos == codec::qos::at_most_once) {
-      send_publish(s, c, front, 0, false, now);
+      send_publish(c, front, 0, false, now);
       s.queue.pop_front();
       continue;
     }
@@ -143,7 +142,7 @@ void broker::state::drain(session& s, clock_ms now) {
     auto [pos, inserted] = s.inflight.emplace(seq, std::move(m));
     MQTT_ASSERT(inserted);
     s.inflight_by_id.emplace(id, seq);
-    send_publish(s, c, pos->second.out, id, false, now);
+    send_publish(c, pos->second.out, id, false, now);
   }
 }
 
@@ -160,7 +159,7 @@ void broker::state::resend_inflight(session& s, clock_ms now) {
       send(c, rel);
     } else {
       enforce("MQTT-3.3.1-1");
-      send_publish(s, c, m.out, m.packet_id, true, now);
+      send_publish(c, m.out, m.packet_id, true, now);
     }
   }
 }

@@ -17,23 +17,6 @@ constexpr std::uint8_t not_authorized = 0x05;
 // 3.1 limits client identifiers to 23 characters; 3.1.1 and 5.0 let the server allow more.
 constexpr std::size_t v31_client_id_max = 23;
 
-message_ptr will_to_message(const codec::will_message& w, std::string_view client_id, clock_ms now) {
-  message m;
-  m.topic = w.topic;
-  m.payload = w.payload;
-  m.qos = w.qos;
-  m.retain = w.retain;
-  m.payload_format_indicator = w.props.payload_format_indicator;
-  m.message_expiry_interval_s = w.props.message_expiry_interval_s;
-  if (w.props.content_type) m.content_type = std::string(*w.props.content_type);
-  if (w.props.response_topic) m.response_topic = std::string(*w.props.response_topic);
-  if (w.props.correlation_data) m.correlation_data = std::string(*w.props.correlation_data);
-  for (const auto& [k, v] : w.props.user_properties) m.user_properties.emplace_back(k, v);
-  m.publisher_client_id = client_id;
-  m.received_at_ms = now;
-  return std::make_shared<const message>(std::move(m));
-}
-
 }  // namespace
 
 void broker::state::refuse_connect(connection& c, std::uint8_t code_v5, std::uint8_t code_v311,
@@ -225,7 +208,7 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
   c.keep_alive_s = keep_alive;
   c.at = connection::phase::connected;
   if (p.will) {
-    c.will = will_message{will_to_message(*p.will, client_id, now), p.will->props.will_delay_interval_s.value_or(0)};
+    c.will = will_message{std::make_shared<const message>(message::from_will(*p.will, client_id, now)), p.will->props.will_delay_interval_s.value_or(0)};
     enforce(v5 ? "MQTT-3.1.2-7" : "MQTT-3.1.2-8");
   }
   if (keep_alive != 0) {

@@ -2,24 +2,37 @@
 #include "mqtt/broker/message.hpp"
 
 namespace mqtt::broker {
+namespace {
 
-message message::from_publish(const codec::publish& p, std::string_view topic,
-                              std::string_view publisher, clock_ms now) {
+// The fields a PUBLISH and a will share, with the properties forwarded unaltered.
+message owned(std::string_view topic, std::string_view payload, codec::qos qos, bool retain,
+              const codec::properties& props, std::string_view publisher, clock_ms now) {
   message m;
   m.topic = topic;
-  m.payload = p.payload;
-  m.qos = p.qos;
-  m.retain = p.retain;
-  m.payload_format_indicator = p.props.payload_format_indicator;
-  m.message_expiry_interval_s = p.props.message_expiry_interval_s;
-  if (p.props.content_type) m.content_type = std::string(*p.props.content_type);
-  if (p.props.response_topic) m.response_topic = std::string(*p.props.response_topic);
-  if (p.props.correlation_data) m.correlation_data = std::string(*p.props.correlation_data);
-  m.user_properties.reserve(p.props.user_properties.size());
-  for (const auto& [k, v] : p.props.user_properties) m.user_properties.emplace_back(k, v);
+  m.payload = payload;
+  m.qos = qos;
+  m.retain = retain;
+  m.payload_format_indicator = props.payload_format_indicator;
+  m.message_expiry_interval_s = props.message_expiry_interval_s;
+  if (props.content_type) m.content_type = std::string(*props.content_type);
+  if (props.response_topic) m.response_topic = std::string(*props.response_topic);
+  if (props.correlation_data) m.correlation_data = std::string(*props.correlation_data);
+  m.user_properties.reserve(props.user_properties.size());
+  for (const auto& [k, v] : props.user_properties) m.user_properties.emplace_back(k, v);
   m.publisher_client_id = publisher;
   m.received_at_ms = now;
   return m;
+}
+
+}  // namespace
+
+message message::from_publish(const codec::publish& p, std::string_view topic,
+                              std::string_view publisher, clock_ms now) {
+  return owned(topic, p.payload, p.qos, p.retain, p.props, publisher, now);
+}
+
+message message::from_will(const codec::will_message& w, std::string_view publisher, clock_ms now) {
+  return owned(w.topic, w.payload, w.qos, w.retain, w.props, publisher, now);
 }
 
 std::size_t message::memory_size() const {

@@ -41,8 +41,6 @@ void broker::state::remove_subscription(session& s, const std::string& filter) {
 }
 
 void broker::state::end_session(session& s, clock_ms now) {
-  MQTT_ASSERT(s.conn == 0 || !connections.contains(s.conn) || connections.at(s.conn)->closed ||
-              true);
   // A will still waiting for its delay is sent when the session ends (MQTT-3.1.2-8).
   if (s.pending_will) {
     will_message w = std::move(*s.pending_will);

@@ -165,7 +165,7 @@ struct broker::state {
   void enqueue(session& s, outgoing out, clock_ms now);
   void drain(session& s, clock_ms now);  // send queued messages while the window allows
   void resend_inflight(session& s, clock_ms now);
-  void send_publish(session& s, connection& c, const outgoing& out, std::uint16_t packet_id,
+  void send_publish(connection& c, const outgoing& out, std::uint16_t packet_id,
                     bool dup, clock_ms now);
   std::size_t window(const session& s) const;
   std::uint16_t allocate_packet_id(session& s);

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "mqtt/codec/packets/connect.hpp"
 #include "mqtt/codec/packets/publish.hpp"
 
 namespace mqtt::broker {
@@ -33,6 +34,8 @@ struct message {
   // Owned copy of a decoded PUBLISH (topic already resolved from any Topic Alias).
   static message from_publish(const codec::publish& p, std::string_view topic,
                               std::string_view publisher, clock_ms now);
+  // Owned copy of a CONNECT's will, published later in the client's name.
+  static message from_will(const codec::will_message& w, std::string_view publisher, clock_ms now);
   std::size_t memory_size() const;
   // True when the Message Expiry Interval has passed at `now` (MQTT-3.3.2-5).
   bool expired(clock_ms now) const;
