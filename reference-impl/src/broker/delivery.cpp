@@ -91,6 +91,14 @@ void broker::state::send_publish(connection& c, const outgoing& out, std::uint16
 void broker::state::enqueue(session& s, outgoing out, clock_ms now) {
   bool online = s.conn != 0;
   if (out.qos == codec::qos::at_most_once && !online && !opts.queue_qos0_when_offline) return;
+  // Planted: QoS 1 treated like QoS 0 for an offline session, so it is lost.
+  if (MQTT_PLANTED(*this, drop_offline_qos1) && out.qos == codec::qos::at_least_once && !online) return;
+#ifdef MQTT_PLANTED_BUGS  // the helper exists only in mqtt_broker_planted
+  if (MQTT_PLANTED(*this, reorder_topic) && online && out.qos != codec::qos::at_most_once &&
+      reorder_planted(s, out, now)) {
+    return;
+  }
+#endif
   if (online && s.queue.empty()) {
     connection& c = *connections.at(s.conn);
     if (out.qos == codec::qos::at_most_once) {
@@ -148,6 +156,9 @@ void broker::state::drain(session& s, clock_ms now) {
 
 void broker::state::resend_inflight(session& s, clock_ms now) {
   if (s.conn == 0 || s.inflight.empty()) return;
+#ifdef MQTT_PLANTED_BUGS
+  if (MQTT_PLANTED(*this, qos2_duplicate_on_reconnect)) restart_released_qos2(s);
+#endif
   connection& c = *connections.at(s.conn);
   // In the original order (section 4.6), PUBLISH with DUP until PUBREC, then PUBREL
   // (MQTT-4.4.0-1; 3.1.1 MQTT-4.4.0-1; DUP: MQTT-3.3.1-1).
@@ -235,6 +246,7 @@ void broker::state::store_retained(const message_ptr& msg) {
     retained.erase(msg->topic);
     return;
   }
+  if (MQTT_PLANTED(*this, forget_retained)) return;  // planted: forwarded but never stored
   auto it = retained.find(msg->topic);
   if (it == retained.end() && retained.size() >= opts.limits.retained_messages_max) {
     log(log_level::warning, nullptr, "retained_messages_max reached; not retaining '" + msg->topic + "'");

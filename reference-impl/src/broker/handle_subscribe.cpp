@@ -83,7 +83,8 @@ void broker::state::handle_unsubscribe(connection& c, const codec::unsubscribe& 
     bool existed = s.subscriptions.contains(filter);
     if (existed) {
       enforce("MQTT-3.10.4-1");
-      remove_subscription(s, filter);
+      // Planted: acknowledged as removed, yet still matched.
+      if (!MQTT_PLANTED(*this, deliver_after_unsubscribe)) remove_subscription(s, filter);
     }
     if (is_v5(c)) ack.reason_codes.push_back(existed ? codec::reason::success : codec::reason::no_subscription_existed);
   }

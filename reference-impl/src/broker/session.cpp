@@ -63,12 +63,17 @@ void broker::state::connection_ended(connection& c, close_reason why, clock_ms n
   MQTT_ASSERT(s.conn == c.id);
   s.conn = 0;
   c.topic_aliases.clear();  // aliases never outlive the connection (MQTT-3.3.2-7)
+#ifdef MQTT_PLANTED_BUGS
+  if (MQTT_PLANTED(*this, reorder_topic)) release_held_back(s, now);  // kept in the queue
+#endif
   bool graceful = why == close_reason::normal_disconnect;
+  // Planted: the will is kept whatever the reason, as if DISCONNECT were never looked at.
+  bool discard_will = graceful && !MQTT_PLANTED(*this, will_after_normal_disconnect);
   log(log_level::info, &c,
       "client " + s.client_id + " disconnected" + (graceful ? "" : " ungracefully"));
   std::optional<will_message> will = std::move(c.will);
   c.will.reset();
-  if (will && !graceful) {
+  if (will && !discard_will) {
     // Published when the connection ends without a normal DISCONNECT (MQTT-3.1.2-8;
     // 3.1.1 MQTT-3.1.2-8, -10), after the Will Delay Interval unless the session ends first.
     if (will->delay_s == 0 || s.expiry_interval_s == 0) {
@@ -124,7 +129,11 @@ void broker::state::run_timer(const timer_entry& t, clock_ms now) {
       // 3.1.1 MQTT-3.1.2-24), which publishes the will.
       enforce(is_v5(c) ? "MQTT-3.1.2-22" : "MQTT-3.1.2-24");
       log(log_level::info, &c, "keep alive timeout", is_v5(c) ? "MQTT-3.1.2-22" : "MQTT-3.1.2-24");
-      close(c, close_reason::keep_alive_timeout, now);
+      // Planted: the broker ends the connection as if the client had said DISCONNECT, which
+      // discards the will.
+      close(c, MQTT_PLANTED(*this, no_will_on_keepalive_timeout) ? close_reason::normal_disconnect
+                                                                 : close_reason::keep_alive_timeout,
+            now);
       return;
     }
     case timer_entry::kind::will_delay: {
@@ -147,6 +156,11 @@ void broker::state::run_timer(const timer_entry& t, clock_ms now) {
       end_session(*it->second, now);
       return;
     }
+    case timer_entry::kind::release_held:  // armed only by the planted reorder_topic
+#ifdef MQTT_PLANTED_BUGS
+      release_held_timer(t, now);
+#endif
+      return;
   }
 }
 

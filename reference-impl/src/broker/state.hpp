@@ -16,6 +16,7 @@
 #include "mqtt/broker/broker.hpp"
 #include "mqtt/codec/decoder.hpp"
 #include "mqtt/codec/packet.hpp"
+#include "planted_sites.hpp"
 #include "topic_tree.hpp"
 
 namespace mqtt::broker {
@@ -86,7 +87,13 @@ struct connection {
 
 struct timer_entry {
   clock_ms at;
-  enum class kind : std::uint8_t { keep_alive, connect_timeout, will_delay, session_expiry } what;
+  enum class kind : std::uint8_t {
+    keep_alive,
+    connect_timeout,
+    will_delay,
+    session_expiry,
+    release_held,  // planted reorder_topic only: sends a held-back message anyway
+  } what;
   std::uint64_t id;          // connection id or session serial
   std::uint64_t generation;  // session timers: must equal the session's current generation
   bool operator>(const timer_entry& o) const { return at > o.at; }
@@ -125,6 +132,15 @@ struct broker::state {
   std::map<std::string, message_ptr> retained;
   std::priority_queue<timer_entry, std::vector<timer_entry>, std::greater<>> timers;
   std::vector<action> actions;
+  // Set only by plant_bug (mqtt_broker_planted); the same field in every build, so both
+  // libraries agree on the layout.
+  planted_bug planted = planted_bug::none;
+  // Planted reorder_topic only: per session serial, a message held back for its successor.
+  struct held_message {
+    outgoing out;
+    clock_ms release_at;
+  };
+  std::map<std::uint64_t, held_message> planted_held;
 
   explicit state(options o) : opts(std::move(o)) {}
 
@@ -179,6 +195,14 @@ struct broker::state {
   void connection_ended(connection& c, close_reason why, clock_ms now);
   void publish_will(const will_message& w, clock_ms now);
   void run_timer(const timer_entry& t, clock_ms now);
+
+  // planted/*.cpp, defined only in mqtt_broker_planted: the larger planted bugs.
+  // reorder_topic: holds back or releases `out`; true when it took the message.
+  bool reorder_planted(session& s, outgoing& out, clock_ms now);
+  void release_held_back(session& s, clock_ms now);
+  void release_held_timer(const timer_entry& t, clock_ms now);
+  // qos2_duplicate_on_reconnect: moves released QoS 2 messages back to the queue.
+  void restart_released_qos2(session& s);
 };
 
 // The client's view of a protocol version: 5.0 packets carry reason codes and properties.

@@ -178,6 +178,16 @@ std::vector<event> client::take_events() {
   return out;
 }
 
+void client::set_last_will(std::optional<will> w) {
+  std::optional<will> old = std::move(state_->opts.last_will);
+  state_->opts.last_will = std::move(w);
+  if (std::optional<codec::error> e = state_->encode_error(state_->make_connect())) {
+    state_->opts.last_will = std::move(old);
+    throw std::invalid_argument("set_last_will: CONNECT cannot be encoded: " +
+                                std::string(e->message()));
+  }
+}
+
 bool client::is_connected() const { return state_->ph == state::phase::connected; }
 std::size_t client::inflight_count() const { return state_->inflight.size(); }
 std::size_t client::pending_count() const { return state_->pending.size(); }

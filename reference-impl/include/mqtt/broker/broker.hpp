@@ -21,6 +21,7 @@
 namespace mqtt::broker {
 
 using connection_id = std::uint64_t;
+enum class planted_bug : std::uint8_t;  // mqtt/broker/planted.hpp
 
 // Every bound the broker keeps, in one place (mosquitto.conf names in comments).
 struct limits {
@@ -123,6 +124,9 @@ class broker {
   bool has_session(std::string_view client_id) const;
 
  private:
+  // Defined only in the mqtt_broker_planted library (mqtt/broker/planted.hpp).
+  friend void plant_bug(broker& b, planted_bug bug);
+
   struct state;
   std::unique_ptr<state> state_;
 };

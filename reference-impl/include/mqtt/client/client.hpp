@@ -153,6 +153,10 @@ class client {
 
   std::vector<event> take_events();
 
+  // Replaces the will sent in the next CONNECT (a driver that names each connection in its
+  // will). A will that cannot be encoded throws std::invalid_argument and changes nothing.
+  void set_last_will(std::optional<will> w);
+
   bool is_connected() const;
   std::size_t inflight_count() const;
   std::size_t pending_count() const;
