@@ -1,0 +1,711 @@
+// The checkers over a recorded history. Every rule errs on the side of silence where the
+// history cannot tell what a correct broker would have done (a broker crash between a publish
+// and its acknowledgement, a session that ended): a reported violation must be a real one.
+#include "check/checkers.hpp"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <unordered_map>
+
+namespace harness::check {
+namespace {
+
+using mqtt::codec::protocol_version;
+constexpr sim_ms end_of_time = ~sim_ms{0};
+// Timer races at a boundary (expiry, will delay) are not judged within this margin.
+constexpr sim_ms boundary_margin_ms = 10;
+
+struct message_info {
+  const record* invoked = nullptr;
+  const record* acked = nullptr;
+  bool exactly_once_exempt = false;  // a broker crash or a lost publisher session in its flow
+};
+
+struct conn_info {
+  node_id node = no_node;
+  const record* delivered_connect = nullptr;  // connect_delivered
+  const record* end = nullptr;                // broker_conn_end
+};
+
+struct node_info {
+  std::vector<message_info> messages;         // by seq
+  std::vector<const record*> connected;       // successful CONNACKs
+  std::vector<const record*> deliveries;
+  std::vector<const record*> sub_events;      // subscribe/unsubscribe invoked and acked
+  std::vector<const record*> connect_deliveries;
+  std::vector<sim_ms> session_starts;         // broker-side, see index()
+  sim_ms final_session_start = end_of_time;
+  const record* last_state = nullptr;         // last connected / lost / crash / disconnect
+};
+
+class checker {
+ public:
+  checker(const history& h, const sim::workload& w) : h_(h), w_(w), nodes_(w.clients.size()) {}
+
+  std::vector<violation> run() {
+    index();
+    check_client_reports();
+    check_invented_and_duplicates();
+    check_order();
+    check_owed_messages();
+    check_unsubscribe();
+    check_retained();
+    check_wills();
+    check_session_present();
+    check_liveness();
+    return std::move(out_);
+  }
+
+ private:
+  // ---- indexing ----------------------------------------------------------------------------
+
+  void index() {
+    for (const record& r : h_.records()) {
+      node_info* n = r.node < nodes_.size() ? &nodes_[r.node] : nullptr;
+      switch (r.kind) {
+        case record_kind::publish_invoked:
+          if (n->messages.size() <= r.seq) n->messages.resize(r.seq + 1);
+          n->messages[r.seq].invoked = &r;
+          break;
+        case record_kind::publish_acked:
+          if (r.seq < n->messages.size()) n->messages[r.seq].acked = &r;
+          break;
+        case record_kind::delivered:
+          n->deliveries.push_back(&r);
+          break;
+        case record_kind::subscribe_invoked:
+        case record_kind::subscribe_acked:
+        case record_kind::unsubscribe_invoked:
+        case record_kind::unsubscribe_acked:
+          n->sub_events.push_back(&r);
+          break;
+        case record_kind::connected:
+          if (r.reason == 0) {
+            n->connected.push_back(&r);
+            n->last_state = &r;
+          }
+          break;
+        case record_kind::connection_lost:
+        case record_kind::disconnect_sent:
+        case record_kind::client_crash:
+          n->last_state = &r;
+          break;
+        case record_kind::connect_delivered:
+          conns_[r.conn].node = r.node;
+          conns_[r.conn].delivered_connect = &r;
+          n->connect_deliveries.push_back(&r);
+          break;
+        case record_kind::broker_conn_end:
+          conns_[r.conn].node = r.node;
+          conns_[r.conn].end = &r;
+          break;
+        case record_kind::broker_crash:
+          crashes_.push_back(r.at);
+          break;
+        case record_kind::heal:
+          heal_ = &r;
+          break;
+        default:
+          break;
+      }
+    }
+    // Where each node's broker-side session began: a clean start, or a Clean Start 0 CONNECT
+    // the broker could not (or need not) resume. The client's Session Present is not enough:
+    // a stale clean CONNECT from an abandoned connection can replace the session unseen.
+    for (std::size_t p = 0; p < nodes_.size(); ++p) {
+      node_info& n = nodes_[p];
+      for (const record* cd : n.connect_deliveries) {
+        std::optional<bool> held = session_must_exist(static_cast<node_id>(p), cd);
+        if (cd->clean_start || held != true) n.session_starts.push_back(cd->at);
+      }
+      if (!n.session_starts.empty()) n.final_session_start = n.session_starts.back();
+    }
+    for (std::size_t p = 0; p < nodes_.size(); ++p) {
+      for (message_info& m : nodes_[p].messages) {
+        if (!m.invoked) continue;
+        sim_ms until = m.acked ? m.acked->at : end_of_time;
+        m.exactly_once_exempt = crash_between(m.invoked->at, until) ||
+                                session_start_between(nodes_[p], m.invoked->at, until);
+      }
+    }
+  }
+
+  bool crash_between(sim_ms from, sim_ms to) const {
+    return std::any_of(crashes_.begin(), crashes_.end(),
+                       [&](sim_ms c) { return c >= from && c <= to; });
+  }
+  static bool session_start_between(const node_info& n, sim_ms from, sim_ms to) {
+    return std::any_of(n.session_starts.begin(), n.session_starts.end(),
+                       [&](sim_ms t) { return t > from && t <= to; });
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  const sim::client_spec& spec(node_id n) const { return w_.clients[n]; }
+  bool v5(node_id n) const { return spec(n).version == protocol_version::v5; }
+  const char* pick(node_id n, const char* v311, const char* v50) const {
+    return v5(n) ? v50 : v311;
+  }
+  std::string name(node_id n) const { return n < w_.clients.size() ? spec(n).name : "?"; }
+  std::string topic(std::uint16_t t) const { return t < w_.topics.size() ? w_.topics[t] : "?"; }
+  std::string msg_name(node_id pub, std::uint32_t seq) const {
+    return "m" + std::to_string(pub) + "." + std::to_string(seq);
+  }
+  const message_info* message(node_id pub, std::uint32_t seq) const {
+    if (pub >= nodes_.size() || seq >= nodes_[pub].messages.size()) return nullptr;
+    const message_info& m = nodes_[pub].messages[seq];
+    return m.invoked ? &m : nullptr;
+  }
+  bool is_will_topic(std::uint16_t t) const {
+    return t < w_.topics.size() && w_.topics[t].rfind("will/", 0) == 0;
+  }
+  bool filter_matches(std::uint16_t f, std::uint16_t t) const {
+    return f < w_.filters.size() && t < w_.topics.size() &&
+           sim::topic_matches(w_.filters[f], w_.topics[t]);
+  }
+  bool shared(node_id n, std::uint16_t f) const {
+    for (const sim::subscription_spec& s : spec(n).subscriptions) {
+      if (s.filter == f && !s.share_group.empty()) return true;
+    }
+    return false;
+  }
+  bool cycled(node_id n, std::uint16_t f) const {
+    for (const sim::subscription_spec& s : spec(n).subscriptions) {
+      if (s.filter == f && s.cycle_max_ms != 0) return true;
+    }
+    return false;
+  }
+
+  void report(std::string rule, std::string statement, std::string message,
+              std::initializer_list<const record*> evidence) {
+    violation v{std::move(rule), std::move(statement), std::move(message), {}};
+    for (const record* r : evidence) {
+      if (r) v.evidence.push_back(format_record(*r, w_));
+    }
+    out_.push_back(std::move(v));
+  }
+
+  // ---- the rules ---------------------------------------------------------------------------
+
+  void check_client_reports() {
+    for (const record& r : h_.records()) {
+      if (r.kind == record_kind::protocol_violation) {
+        report("client-detected", "see message",
+               name(r.node) + ": the client core caught the broker breaking a rule: " + r.text,
+               {&r});
+      }
+    }
+  }
+
+  // Nothing invented; QoS 0 and QoS 2 never duplicated (QoS 1 may be).
+  void check_invented_and_duplicates() {
+    for (std::size_t s = 0; s < nodes_.size(); ++s) {
+      std::map<std::pair<node_id, std::uint32_t>, const record*> seen;
+      for (const record* d : nodes_[s].deliveries) {
+        if (is_will_topic(d->topic)) continue;  // checked with the wills
+        const message_info* m = message(d->publisher, d->seq);
+        if (!m || m->invoked->topic != d->topic) {
+          report("invented", "MQTT-4.5.0-1",
+                 name(d->node) + " received a message nobody published on " + topic(d->topic),
+                 {d});
+          continue;
+        }
+        if (!subscribed_ever(static_cast<node_id>(s), d->topic, d->at)) {
+          report("unsubscribed-delivery", "MQTT-4.5.0-1",
+                 name(d->node) + " received " + msg_name(d->publisher, d->seq) + " on " +
+                     topic(d->topic) + " without ever subscribing to a matching filter",
+                 {m->invoked, d});
+        }
+        if (d->retain) continue;  // a retained copy on a new subscription is not a duplicate
+        auto [it, fresh] = seen.emplace(std::pair{d->publisher, d->seq}, d);
+        if (fresh) continue;
+        const std::uint8_t published_qos = m->invoked->qos;
+        if (published_qos == 0) {
+          report("qos0-duplicate", "§4.3.1",
+                 name(d->node) + " received QoS 0 message " + msg_name(d->publisher, d->seq) +
+                     " twice",
+                 {m->invoked, it->second, d});
+        } else if (published_qos == 2 && d->qos == 2 && it->second->qos == 2 &&
+                   !m->exactly_once_exempt) {
+          report("qos2-duplicate",
+                 pick(d->node, "MQTT-4.3.3-1, MQTT-4.3.3-2", "MQTT-4.3.3-1, MQTT-4.3.3-2"),
+                 name(d->node) + " received QoS 2 message " + msg_name(d->publisher, d->seq) +
+                     " twice (exactly once broken)",
+                 {m->invoked, m->acked, it->second, d});
+        }
+      }
+    }
+  }
+
+  bool subscribed_ever(node_id n, std::uint16_t t, sim_ms before) const {
+    for (const record* e : nodes_[n].sub_events) {
+      if (e->at > before) break;
+      if (e->kind == record_kind::subscribe_invoked && filter_matches(e->filter, t)) return true;
+    }
+    return false;
+  }
+
+  // §4.6: per subscriber, publisher, topic and QoS, first deliveries in the order the broker
+  // received the messages. The history knows that order for sure only where the publisher
+  // cannot have sent a message again after a later one: QoS 0 is never re-sent, and a QoS 1/2
+  // message acknowledged before the next was published was received before it (a re-sent
+  // QoS 1 message, or a QoS 2 one re-sent after the publisher lost its session, is a new
+  // publication the broker may forward after later ones).
+  void check_order() {
+    for (std::size_t s = 0; s < nodes_.size(); ++s) {
+      if (!spec(static_cast<node_id>(s)).subscriptions.empty() &&
+          !spec(static_cast<node_id>(s)).subscriptions.front().share_group.empty()) {
+        continue;  // MQTT-4.6.0-6 (5.0): the order rule is for non-shared subscriptions
+      }
+      // Per key, the delivered message published last so far.
+      std::map<std::tuple<node_id, std::uint16_t, std::uint8_t>, const record*> latest;
+      std::map<std::pair<node_id, std::uint32_t>, bool> seen;
+      for (const record* d : nodes_[s].deliveries) {
+        if (d->retain || is_will_topic(d->topic)) continue;
+        const message_info* m = message(d->publisher, d->seq);
+        if (!m || !seen.emplace(std::pair{d->publisher, d->seq}, true).second) continue;
+        auto key = std::tuple{d->publisher, d->topic, m->invoked->qos};
+        auto [it, fresh] = latest.emplace(key, d);
+        if (fresh) continue;
+        const message_info* later = message(it->second->publisher, it->second->seq);
+        if (d->seq > it->second->seq) {
+          it->second = d;
+          continue;
+        }
+        const bool received_first =
+            m->invoked->qos == 0 || (m->acked && m->acked->at < later->invoked->at);
+        if (!received_first) continue;
+        report("order", pick(d->node, "MQTT-4.6.0-6", "MQTT-4.6.0-5"),
+               name(d->node) + " received " + msg_name(d->publisher, d->seq) + " after " +
+                   msg_name(d->publisher, it->second->seq) + " on " + topic(d->topic) +
+                   " (QoS " + std::to_string(m->invoked->qos) +
+                   "), though the broker had it first",
+               {m->invoked, m->acked, later->invoked, it->second, d});
+      }
+    }
+  }
+
+  // When the node's final session got `f` (the SUBACK of a SUBSCRIBE sent after that session
+  // began, so processed in it) and the granted QoS, if the filter was held from then to the
+  // end; nullopt otherwise.
+  std::optional<std::pair<sim_ms, std::uint8_t>> held_to_end(node_id n, std::uint16_t f) const {
+    const node_info& ni = nodes_[n];
+    const record* sent = nullptr;
+    std::optional<std::pair<sim_ms, std::uint8_t>> held;
+    for (const record* e : ni.sub_events) {
+      if (e->filter != f) continue;
+      if (e->kind == record_kind::unsubscribe_invoked) {
+        sent = nullptr;
+        held.reset();
+      } else if (e->kind == record_kind::subscribe_invoked && e->at >= ni.final_session_start &&
+                 !sent && !held) {
+        sent = e;
+      } else if (e->kind == record_kind::subscribe_acked && sent && !held) {
+        if (e->reason < 0x80) held = std::pair{e->at, e->reason};
+        sent = nullptr;
+      }
+    }
+    return held;
+  }
+
+  // QoS 1 and 2: every acknowledged message reaches every persistent subscriber whose session
+  // (and subscription) held from before the publish to the end.
+  void check_owed_messages() {
+    for (std::size_t s = 0; s < nodes_.size(); ++s) {
+      const sim::client_spec& sub = spec(static_cast<node_id>(s));
+      if (!sub.persistent) continue;
+      for (const sim::subscription_spec& ss : sub.subscriptions) {
+        if (ss.cycle_max_ms != 0 || !ss.share_group.empty()) continue;
+        auto held = held_to_end(static_cast<node_id>(s), ss.filter);
+        if (!held || held->second == 0) continue;
+        check_owed_to(static_cast<node_id>(s), ss.filter, held->first);
+      }
+    }
+  }
+
+  void check_owed_to(node_id s, std::uint16_t f, sim_ms subscribed_at) {
+    std::map<std::pair<node_id, std::uint32_t>, bool> got;
+    for (const record* d : nodes_[s].deliveries) got[{d->publisher, d->seq}] = true;
+    for (std::size_t p = 0; p < nodes_.size(); ++p) {
+      for (const message_info& m : nodes_[p].messages) {
+        if (!m.invoked || !m.acked || m.acked->reason >= 0x80 || m.invoked->qos == 0) continue;
+        if (m.invoked->at <= subscribed_at || !filter_matches(f, m.invoked->topic)) continue;
+        if (got.count({static_cast<node_id>(p), m.invoked->seq})) continue;
+        report("qos" + std::to_string(m.invoked->qos) + "-lost",
+               pick(s, "MQTT-4.5.0-1, MQTT-3.1.2-4", "MQTT-4.5.0-1, MQTT-3.1.2-23"),
+               name(s) + " (persistent session, subscribed to " + w_.filters[f] + ") never got " +
+                   msg_name(static_cast<node_id>(p), m.invoked->seq) + " (QoS " +
+                   std::to_string(m.invoked->qos) + " on " + topic(m.invoked->topic) +
+                   "), acknowledged to its publisher",
+               {m.invoked, m.acked});
+      }
+    }
+  }
+
+  // MQTT-3.10.4-2: no message published after the UNSUBACK is delivered for that filter.
+  void check_unsubscribe() {
+    for (std::size_t s = 0; s < nodes_.size(); ++s) {
+      for (const record* d : nodes_[s].deliveries) {
+        if (d->retain || is_will_topic(d->topic)) continue;
+        const message_info* m = message(d->publisher, d->seq);
+        if (!m) continue;
+        // The last request on a matching filter sent before the delivery decides.
+        const record* last_request = nullptr;
+        for (const record* e : nodes_[s].sub_events) {
+          if (e->at > d->at) break;
+          if ((e->kind == record_kind::subscribe_invoked ||
+               e->kind == record_kind::unsubscribe_invoked) &&
+              filter_matches(e->filter, d->topic)) {
+            last_request = e;
+          }
+        }
+        if (!last_request || last_request->kind != record_kind::unsubscribe_invoked) continue;
+        const record* ack = nullptr;
+        for (const record* e : nodes_[s].sub_events) {
+          if (e->kind == record_kind::unsubscribe_acked && e->filter == last_request->filter &&
+              e->at >= last_request->at && e->at <= d->at) {
+            ack = e;
+            break;
+          }
+        }
+        if (!ack || m->invoked->at <= ack->at) continue;
+        report("delivered-after-unsubscribe", "MQTT-3.10.4-2",
+               name(d->node) + " received " + msg_name(d->publisher, d->seq) + " on " +
+                   topic(d->topic) + ", published after its UNSUBSCRIBE of " +
+                   w_.filters[ack->filter] + " was acknowledged",
+               {last_request, ack, m->invoked, d});
+      }
+    }
+  }
+
+  // A new subscription gets the retained message (MQTT-3.3.1-6 / 5.0 MQTT-3.3.1-9): for a
+  // persistent subscriber whose session held and who kept the subscription, a SUBSCRIBE sent
+  // after a retained message was acknowledged brings that message or a newer one with RETAIN
+  // set.
+  void check_retained() {
+    for (std::size_t s = 0; s < nodes_.size(); ++s) {
+      const node_id sn = static_cast<node_id>(s);
+      if (!spec(sn).persistent) continue;
+      for (const record* e : nodes_[s].sub_events) {
+        if (e->kind != record_kind::subscribe_invoked || e->at < nodes_[s].final_session_start) {
+          continue;
+        }
+        if (!acked_after(sn, e) || unsubscribed_after(sn, e)) continue;
+        for (std::uint16_t t = 0; t < w_.topics.size(); ++t) {
+          if (!filter_matches(e->filter, t)) continue;
+          check_retained_topic(sn, e, t);
+        }
+      }
+    }
+  }
+
+  // An UNSUBSCRIBE lets the broker drop what it queued for the filter and had not started to
+  // send (MQTT-3.10.4-3), retained messages included.
+  bool unsubscribed_after(node_id s, const record* invoked) const {
+    for (const record* e : nodes_[s].sub_events) {
+      if (e->kind == record_kind::unsubscribe_invoked && e->filter == invoked->filter &&
+          e->at >= invoked->at) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool acked_after(node_id s, const record* invoked) const {
+    for (const record* e : nodes_[s].sub_events) {
+      if (e->kind == record_kind::subscribe_acked && e->filter == invoked->filter &&
+          e->at >= invoked->at) {
+        return e->reason < 0x80;
+      }
+    }
+    return false;
+  }
+
+  void check_retained_topic(node_id s, const record* subscribe, std::uint16_t t) {
+    // The newest retained message on t acknowledged before the SUBSCRIBE, with no broker
+    // crash since (the reference broker keeps nothing across a restart).
+    const message_info* newest = nullptr;
+    std::size_t retained_publishers = 0;
+    for (std::size_t p = 0; p < nodes_.size(); ++p) {
+      bool any = false;
+      for (const message_info& m : nodes_[p].messages) {
+        if (!m.invoked || !m.invoked->retain || m.invoked->topic != t) continue;
+        any = true;
+        if (!m.acked || m.acked->reason >= 0x80 || m.acked->at >= subscribe->at) continue;
+        if (!newest || m.acked->at > newest->acked->at) newest = &m;
+      }
+      retained_publishers += any ? 1 : 0;
+    }
+    if (!newest || retained_publishers != 1) return;
+    // A QoS 2 message completes locally when a new session starts after its PUBREC, so its
+    // acknowledgement can come after a crash that lost it: any crash since the publish counts.
+    if (crash_between(newest->invoked->at, end_of_time)) return;
+    for (const record* d : nodes_[s].deliveries) {
+      if (d->at >= subscribe->at && d->retain && d->topic == t &&
+          d->publisher == newest->invoked->node && d->seq >= newest->invoked->seq) {
+        return;
+      }
+    }
+    report("retained-missing", pick(s, "MQTT-3.3.1-6, MQTT-3.3.1-9", "MQTT-3.3.1-9"),
+           name(s) + " subscribed to " + w_.filters[subscribe->filter] + " after retained " +
+               msg_name(newest->invoked->node, newest->invoked->seq) + " on " + topic(t) +
+               " was acknowledged, but got no retained message for " + topic(t),
+           {newest->invoked, newest->acked, subscribe});
+  }
+
+  // The will: published if and only if the connection ended without a normal DISCONNECT
+  // (MQTT-3.1.2-8, MQTT-3.1.2-10), after the Will Delay Interval unless a new connection came
+  // first (5.0 MQTT-3.1.3-9); never for a connection the broker lost in a crash.
+  enum class will_fate { published, not_published, undecided };
+
+  will_fate expected_will(const conn_info& c) const {
+    if (!c.delivered_connect || !c.end) return will_fate::not_published;
+    if (c.end->graceful || c.end->crash) return will_fate::not_published;
+    const sim::client_spec& sp = spec(c.node);
+    sim_ms due = c.end->at + sim_ms{sp.will_delay_s} * 1000;
+    if (sp.will_delay_s != 0) {
+      if (crash_between(c.end->at, due)) return will_fate::not_published;
+      for (const record* cd : nodes_[c.node].connect_deliveries) {
+        if (cd->at < c.end->at || cd->conn == c.delivered_connect->conn) continue;
+        if (cd->at + boundary_margin_ms < due) return will_fate::not_published;
+        if (cd->at <= due + boundary_margin_ms) return will_fate::undecided;
+        break;
+      }
+    }
+    return will_fate::published;
+  }
+
+  void check_wills() {
+    std::map<std::pair<node_id, std::uint64_t>, bool> delivered;  // (watcher, conn)
+    for (std::size_t s = 0; s < nodes_.size(); ++s) {
+      for (const record* d : nodes_[s].deliveries) {
+        if (!is_will_topic(d->topic)) continue;
+        delivered[{static_cast<node_id>(s), d->conn}] = true;
+        auto it = conns_.find(d->conn);
+        bool known = it != conns_.end() && it->second.node < nodes_.size() &&
+                     spec(it->second.node).will &&
+                     topic(d->topic) == "will/" + spec(it->second.node).name;
+        if (!known) {
+          report("will-invented", "MQTT-3.1.2-8",
+                 name(d->node) + " received a will on " + topic(d->topic) +
+                     " that no connection carried",
+                 {d});
+          continue;
+        }
+        const conn_info& c = it->second;
+        if (expected_will(c) != will_fate::not_published) continue;
+        std::string why = !c.end ? "whose connection had not ended"
+                          : c.end->graceful ? "after a normal DISCONNECT"
+                          : c.end->crash   ? "lost with the broker's crash"
+                                           : "whose Will Delay had not passed before the client came back";
+        report(c.end && c.end->graceful ? "will-after-disconnect" : "will-unexpected",
+               pick(c.node, "MQTT-3.1.2-8, MQTT-3.1.2-10", "MQTT-3.1.2-8, MQTT-3.1.2-10, MQTT-3.1.3-9"),
+               name(d->node) + " received the will of " + name(c.node) + "'s connection " +
+                   std::to_string(d->conn) + ", " + why,
+               {c.delivered_connect, c.end, d});
+      }
+    }
+    // Missing wills: owed to persistent watchers subscribed (QoS >= 1) before the end.
+    for (const auto& [id, c] : conns_) {
+      if (c.node >= nodes_.size() || !spec(c.node).will || spec(c.node).will_qos == 0) continue;
+      if (expected_will(c) != will_fate::published) continue;
+      std::uint16_t t = w_.topic_index("will/" + spec(c.node).name);
+      for (std::size_t s = 0; s < nodes_.size(); ++s) {
+        const sim::client_spec& ws = spec(static_cast<node_id>(s));
+        if (!ws.persistent) continue;
+        for (const sim::subscription_spec& ss : ws.subscriptions) {
+          if (ss.cycle_max_ms != 0 || !filter_matches(ss.filter, t)) continue;
+          auto held = held_to_end(static_cast<node_id>(s), ss.filter);
+          if (!held || held->second == 0 || held->first >= c.end->at) continue;
+          if (delivered.count({static_cast<node_id>(s), id})) continue;
+          report("will-missing",
+                 pick(c.node, "MQTT-3.1.2-8, MQTT-3.1.2-24", "MQTT-3.1.2-8, MQTT-3.1.2-22"),
+                 name(static_cast<node_id>(s)) + " never got the will of " + name(c.node) +
+                     "'s connection " + std::to_string(id) +
+                     ", which ended without a normal DISCONNECT",
+                 {c.delivered_connect, c.end});
+        }
+      }
+    }
+  }
+
+  // Session Present (3.1.1 MQTT-3.2.2-1..3, 5.0 MQTT-3.2.2-2, -3): 0 after a clean start; 1
+  // when the broker holds the session (an earlier connection with no crash or expiry since).
+  void check_session_present() {
+    for (std::size_t n = 0; n < nodes_.size(); ++n) {
+      const node_id nid = static_cast<node_id>(n);
+      for (const record* c : nodes_[n].connected) {
+        auto it = conns_.find(c->conn);
+        if (it == conns_.end() || !it->second.delivered_connect) continue;
+        const record* cd = it->second.delivered_connect;
+        if (cd->clean_start) {
+          if (c->session_present) {
+            report("session-present", pick(nid, "MQTT-3.2.2-1", "MQTT-3.2.2-2"),
+                   name(nid) + " got Session Present 1 in answer to a clean start", {cd, c});
+          }
+          continue;
+        }
+        std::optional<bool> must = session_must_exist(nid, cd);
+        if (must && *must != c->session_present) {
+          report("session-present", pick(nid, "MQTT-3.2.2-2, MQTT-3.2.2-3", "MQTT-3.2.2-3"),
+                 name(nid) + " got Session Present " + (c->session_present ? "1" : "0") +
+                     " but the broker " + (*must ? "held" : "could not hold") + " its session",
+                 {previous_connect(nid, cd), cd, c});
+        }
+      }
+    }
+  }
+
+  const record* previous_connect(node_id n, const record* cd) const {
+    const record* prev = nullptr;
+    for (const record* r : nodes_[n].connect_deliveries) {
+      if (r == cd) break;
+      prev = r;
+    }
+    return prev;
+  }
+
+  // Whether the broker must hold the session of `n` when `cd` (a Clean Start 0 CONNECT)
+  // arrives; nullopt when a timer race makes either answer right.
+  std::optional<bool> session_must_exist(node_id n, const record* cd) const {
+    const record* prev = previous_connect(n, cd);
+    if (!prev) return false;
+    if (crash_between(prev->at, cd->at)) return false;
+    // 3.1.1 sessions of Clean Session 0 never expire here; 5.0 ones after the interval.
+    const sim::client_spec& sp = spec(n);
+    auto it = conns_.find(prev->conn);
+    if (!v5(n) || it == conns_.end() || !it->second.end || it->second.end->at > cd->at) return true;
+    if (sp.session_expiry_s == 0xFFFF'FFFF) return true;
+    sim_ms expires = it->second.end->at + sim_ms{sp.session_expiry_s} * 1000;
+    if (cd->at + boundary_margin_ms < expires) return true;
+    if (cd->at > expires + boundary_margin_ms) return false;
+    return std::nullopt;
+  }
+
+  // After heal and drain every client is connected again.
+  void check_liveness() {
+    if (!heal_) return;
+    for (std::size_t n = 0; n < nodes_.size(); ++n) {
+      const record* last = nodes_[n].last_state;
+      if (last && last->kind == record_kind::connected) continue;
+      report("not-reconnected", "liveness",
+             name(static_cast<node_id>(n)) + " was not connected at the end of the drain phase",
+             {heal_, last});
+    }
+  }
+
+  const history& h_;
+  const sim::workload& w_;
+  std::vector<node_info> nodes_;
+  std::unordered_map<std::uint64_t, conn_info> conns_;
+  std::vector<sim_ms> crashes_;
+  const record* heal_ = nullptr;
+  std::vector<violation> out_;
+};
+
+const char* kind_name(record_kind k) {
+  switch (k) {
+    case record_kind::publish_invoked: return "publish";
+    case record_kind::publish_acked: return "publish-acked";
+    case record_kind::delivered: return "delivered";
+    case record_kind::subscribe_invoked: return "subscribe";
+    case record_kind::subscribe_acked: return "suback";
+    case record_kind::unsubscribe_invoked: return "unsubscribe";
+    case record_kind::unsubscribe_acked: return "unsuback";
+    case record_kind::connect_started: return "tcp-connect";
+    case record_kind::connected: return "connack";
+    case record_kind::connection_lost: return "connection-lost";
+    case record_kind::disconnect_sent: return "disconnect-sent";
+    case record_kind::connect_delivered: return "broker-got-connect";
+    case record_kind::broker_conn_end: return "broker-conn-end";
+    case record_kind::broker_crash: return "broker-crash";
+    case record_kind::broker_restart: return "broker-restart";
+    case record_kind::client_crash: return "client-crash";
+    case record_kind::client_restart: return "client-restart";
+    case record_kind::protocol_violation: return "protocol-violation";
+    case record_kind::heal: return "heal";
+  }
+  return "?";
+}
+
+}  // namespace
+
+const std::vector<rule_info>& rules() {
+  static const std::vector<rule_info> all{
+      {"invented", "MQTT-4.5.0-1", "every delivery is a message some client published, on its topic"},
+      {"unsubscribed-delivery", "MQTT-4.5.0-1", "deliveries only on filters the client subscribed to"},
+      {"qos0-duplicate", "§4.3.1", "a QoS 0 message is delivered at most once"},
+      {"qos2-duplicate", "MQTT-4.3.3-1, MQTT-4.3.3-2", "a QoS 2 message is delivered exactly once"},
+      {"qos1-lost", "MQTT-4.5.0-1, MQTT-3.1.2-4 / -23", "an acknowledged QoS 1 message reaches every persistent subscriber"},
+      {"qos2-lost", "MQTT-4.5.0-1, MQTT-3.1.2-4 / -23", "an acknowledged QoS 2 message reaches every persistent subscriber"},
+      {"order", "MQTT-4.6.0-6 (3.1.1) / MQTT-4.6.0-5 (5.0)", "per publisher, topic and QoS, messages arrive in publish order"},
+      {"delivered-after-unsubscribe", "MQTT-3.10.4-2", "nothing published after the UNSUBACK is delivered"},
+      {"retained-missing", "MQTT-3.3.1-6 (3.1.1) / MQTT-3.3.1-9 (5.0)", "a new subscription gets the retained message"},
+      {"will-after-disconnect", "MQTT-3.1.2-10", "no will after a normal DISCONNECT"},
+      {"will-unexpected", "MQTT-3.1.2-8, MQTT-3.1.3-9", "no will for a live connection, a crash-lost one or one resumed within the Will Delay"},
+      {"will-invented", "MQTT-3.1.2-8", "no will that no connection carried"},
+      {"will-missing", "MQTT-3.1.2-8", "a will for every connection that ended without DISCONNECT (keep-alive timeout included)"},
+      {"session-present", "MQTT-3.2.2-1..3", "Session Present 0 after a clean start or a lost session, 1 when the session was held"},
+      {"client-detected", "(the statement named)", "the client core caught the broker breaking a rule"},
+      {"not-reconnected", "liveness", "every client is connected again after heal and drain"},
+      {"event-budget", "liveness", "a run finishes within its event budget"},
+  };
+  return all;
+}
+
+std::vector<violation> check_history(const history& h, const sim::workload& load) {
+  return checker(h, load).run();
+}
+
+std::string format_record(const record& r, const sim::workload& load) {
+  auto who = [&](node_id n) {
+    return n < load.clients.size() ? load.clients[n].name : std::string("-");
+  };
+  std::string s = "t=" + std::to_string(r.at) + "ms " + kind_name(r.kind);
+  if (r.node != no_node) s += " " + who(r.node);
+  if (r.conn != 0) s += " conn=" + std::to_string(r.conn);
+  switch (r.kind) {
+    case record_kind::publish_invoked:
+    case record_kind::delivered:
+      if (r.kind == record_kind::delivered && r.publisher != no_node) {
+        s += " m" + std::to_string(r.publisher) + "." + std::to_string(r.seq);
+      } else if (r.kind == record_kind::publish_invoked) {
+        s += " m" + std::to_string(r.node) + "." + std::to_string(r.seq);
+      }
+      s += " topic=" + (r.topic < load.topics.size() ? load.topics[r.topic] : std::string("?"));
+      s += " qos=" + std::to_string(r.qos);
+      if (r.retain) s += " retain";
+      if (r.dup) s += " dup";
+      break;
+    case record_kind::publish_acked:
+      s += " m" + std::to_string(r.node) + "." + std::to_string(r.seq) + " reason=" +
+           std::to_string(r.reason);
+      break;
+    case record_kind::subscribe_invoked:
+    case record_kind::subscribe_acked:
+    case record_kind::unsubscribe_invoked:
+    case record_kind::unsubscribe_acked:
+      s += " filter=" + (r.filter < load.filters.size() ? load.filters[r.filter] : std::string("?"));
+      if (r.kind == record_kind::subscribe_acked) s += " granted=" + std::to_string(r.reason);
+      break;
+    case record_kind::connected:
+      s += std::string(" session-present=") + (r.session_present ? "1" : "0") +
+           (r.reason ? " refused=" + std::to_string(r.reason) : "");
+      break;
+    case record_kind::connect_delivered:
+      s += r.clean_start ? " clean-start=1" : " clean-start=0";
+      break;
+    case record_kind::broker_conn_end:
+      s += r.graceful ? " (after DISCONNECT)" : r.crash ? " (broker crash)" : " (no DISCONNECT)";
+      break;
+    case record_kind::protocol_violation:
+      s += " " + r.text;
+      break;
+    default:
+      break;
+  }
+  return s;
+}
+
+}  // namespace harness::check

@@ -1,0 +1,180 @@
+// The named workloads and the topic matcher the checkers use.
+#include "sim/workload.hpp"
+
+#include <array>
+
+namespace harness::sim {
+namespace {
+
+using mqtt::codec::protocol_version;
+
+std::vector<std::string> standard_topics() {
+  return {"t/a", "t/b", "u/x", "r/b", "will/c0", "will/c1", "will/c2", "will/c3", "will/c4",
+          "s/x"};
+}
+std::vector<std::string> standard_filters() {
+  return {"t/#", "t/+", "u/#", "r/#", "will/#", "s/#"};
+}
+enum filter_id : std::uint16_t { f_t_all, f_t_one, f_u, f_r, f_will, f_s };
+enum topic_id : std::uint16_t { t_a, t_b, u_x, r_b, s_x = 9 };
+
+client_spec persistent_subscriber() {
+  client_spec c;
+  c.name = "c0";
+  c.version = protocol_version::v5;
+  c.persistent = true;
+  c.session_expiry_s = 3600;
+  c.subscriptions = {{f_t_all, 2, 0, 0, {}}};
+  c.offline_every_min_ms = 2'000;
+  c.offline_every_max_ms = 5'000;
+  c.offline_for_min_ms = 300;
+  c.offline_for_max_ms = 2'000;
+  return c;
+}
+
+client_spec clean_subscriber() {
+  client_spec c;
+  c.name = "c1";
+  c.version = protocol_version::v3_1_1;
+  c.subscriptions = {{f_t_one, 1, 0, 0, {}}, {f_u, 1, 500, 2'000, {}}};
+  return c;
+}
+
+client_spec v5_publisher() {
+  client_spec c;
+  c.name = "c2";
+  c.version = protocol_version::v5;
+  c.persistent = true;
+  c.session_expiry_s = 2;  // shorter than some offline spells: Session Present tells
+  c.will = true;
+  c.publishes = publish_spec{{t_a, u_x}, {0, 1, 2}, 0.0, 50, 200};
+  c.offline_every_min_ms = 3'000;
+  c.offline_every_max_ms = 6'000;
+  c.offline_for_min_ms = 500;
+  c.offline_for_max_ms = 4'000;
+  return c;
+}
+
+client_spec v311_publisher() {
+  client_spec c;
+  c.name = "c3";
+  c.version = protocol_version::v3_1_1;
+  c.persistent = true;
+  c.will = true;
+  c.publishes = publish_spec{{t_b, r_b}, {1, 2}, 0.3, 50, 200};
+  return c;
+}
+
+client_spec watcher() {
+  client_spec c;
+  c.name = "c4";
+  c.version = protocol_version::v5;
+  c.persistent = true;
+  c.session_expiry_s = 3600;
+  c.subscriptions = {{f_will, 1, 0, 0, {}}, {f_r, 1, 1'000, 3'000, {}}};
+  return c;
+}
+
+workload make_standard() {
+  workload w;
+  w.name = "standard";
+  w.description =
+      "1 broker, 5 clients: persistent 5.0 QoS 2 subscriber that goes offline, clean 3.1.1 "
+      "subscriber that unsubscribes, 5.0 and 3.1.1 publishers (QoS 0/1/2, retained, wills), "
+      "will and retained watcher";
+  w.topics = standard_topics();
+  w.filters = standard_filters();
+  w.clients = {persistent_subscriber(), clean_subscriber(), v5_publisher(), v311_publisher(),
+               watcher()};
+  return w;
+}
+
+workload make_small() {
+  workload w;
+  w.name = "small";
+  w.description = "1 broker, 2 clients: a 3.1.1 QoS 1 publisher and a persistent 5.0 subscriber";
+  w.topics = standard_topics();
+  w.filters = standard_filters();
+  client_spec pub = v311_publisher();
+  pub.name = "c1";
+  pub.will = false;
+  pub.publishes = publish_spec{{t_b}, {1}, 0.0, 100, 300};
+  w.clients = {persistent_subscriber(), pub};
+  return w;
+}
+
+workload make_shared() {
+  workload w;
+  w.name = "shared";
+  w.description =
+      "1 broker, 4 clients: two 5.0 members of one shared subscription ($share/g/s/#), a 5.0 "
+      "and a 3.1.1 publisher";
+  w.topics = standard_topics();
+  w.filters = standard_filters();
+  client_spec a;
+  a.name = "c0";
+  a.version = protocol_version::v5;
+  a.subscriptions = {{f_s, 1, 0, 0, "g"}};
+  client_spec b = a;
+  b.name = "c1";
+  client_spec p = v5_publisher();
+  p.publishes = publish_spec{{s_x}, {0, 1}, 0.0, 50, 200};
+  p.will = false;
+  p.offline_every_min_ms = 0;
+  client_spec q = v311_publisher();
+  q.publishes = publish_spec{{s_x}, {1}, 0.0, 50, 200};
+  q.will = false;
+  w.clients = {a, b, p, q};
+  return w;
+}
+
+}  // namespace
+
+std::uint16_t workload::topic_index(std::string_view topic) const {
+  for (std::size_t i = 0; i < topics.size(); ++i) {
+    if (topics[i] == topic) return static_cast<std::uint16_t>(i);
+  }
+  return static_cast<std::uint16_t>(topics.size());
+}
+
+std::span<const workload> workloads() {
+  static const std::array<workload, 3> all{make_standard(), make_small(), make_shared()};
+  return all;
+}
+
+const workload* find_workload(std::string_view name) {
+  for (const workload& w : workloads()) {
+    if (w.name == name) return &w;
+  }
+  return nullptr;
+}
+
+bool topic_matches(std::string_view filter, std::string_view topic) {
+  // MQTT-4.7.2-1: wildcards at the first level do not match topics starting with '$'.
+  if (!topic.empty() && topic.front() == '$' && !filter.empty() &&
+      (filter.front() == '#' || filter.front() == '+')) {
+    return false;
+  }
+  std::size_t f = 0;
+  std::size_t t = 0;
+  while (true) {
+    std::size_t f_end = filter.find('/', f);
+    std::string_view f_level = filter.substr(f, f_end == std::string_view::npos ? filter.npos : f_end - f);
+    if (f_level == "#") return true;
+    std::size_t t_end = topic.find('/', t);
+    if (t > topic.size()) return false;
+    std::string_view t_level = topic.substr(t, t_end == std::string_view::npos ? topic.npos : t_end - t);
+    if (f_level != "+" && f_level != t_level) return false;
+    bool f_last = f_end == std::string_view::npos;
+    bool t_last = t_end == std::string_view::npos;
+    if (f_last || t_last) {
+      if (f_last && t_last) return true;
+      // "a/#" matches "a" (the parent level, MQTT-4.7.1-2).
+      return t_last && !f_last && filter.substr(f_end + 1) == "#";
+    }
+    f = f_end + 1;
+    t = t_end + 1;
+  }
+}
+
+}  // namespace harness::sim
