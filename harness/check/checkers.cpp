@@ -53,6 +53,7 @@ class checker {
     check_retained();
     check_wills();
     check_session_present();
+    check_shared();
     check_liveness();
     return std::move(out_);
   }
@@ -583,6 +584,61 @@ class checker {
     return std::nullopt;
   }
 
+  // Shared subscriptions (5.0 §4.8.2): a message goes to one member of the group only, and
+  // an acknowledged QoS 1/2 message reaches one member when every member's session held the
+  // subscription from before the publish to the end (MQTT-4.8.2-4).
+  void check_shared() {
+    std::map<std::pair<std::string, std::uint16_t>, std::vector<node_id>> groups;
+    for (std::size_t n = 0; n < nodes_.size(); ++n) {
+      for (const sim::subscription_spec& ss : spec(static_cast<node_id>(n)).subscriptions) {
+        if (!ss.share_group.empty()) {
+          groups[{ss.share_group, ss.filter}].push_back(static_cast<node_id>(n));
+        }
+      }
+    }
+    for (const auto& [group, members] : groups) {
+      std::map<std::pair<node_id, std::uint32_t>, const record*> first;  // message -> delivery
+      for (node_id n : members) {
+        for (const record* d : nodes_[n].deliveries) {
+          if (d->retain || !filter_matches(group.second, d->topic)) continue;
+          const message_info* m = message(d->publisher, d->seq);
+          if (!m) continue;
+          auto [it, fresh] = first.emplace(std::pair{d->publisher, d->seq}, d);
+          if (fresh || it->second->node == d->node) continue;
+          const std::uint8_t qos = m->invoked->qos;
+          if (qos == 0 || (qos == 2 && !m->exactly_once_exempt)) {
+            report("shared-duplicate", "§4.8.2, MQTT-4.8.2-5",
+                   msg_name(d->publisher, d->seq) + " (QoS " + std::to_string(qos) +
+                       ") went to two members of $share/" + group.first + "/" +
+                       w_.filters[group.second] + ": " + name(it->second->node) + " and " +
+                       name(d->node),
+                   {m->invoked, it->second, d});
+          }
+        }
+      }
+      sim_ms held_since = 0;
+      bool all_held = true;
+      for (node_id n : members) {
+        auto held = held_to_end(n, group.second);
+        if (!spec(n).persistent || !held || held->second == 0) all_held = false;
+        if (held) held_since = std::max(held_since, held->first);
+      }
+      if (!all_held) continue;
+      for (std::size_t p = 0; p < nodes_.size(); ++p) {
+        for (const message_info& m : nodes_[p].messages) {
+          if (!m.invoked || !m.acked || m.acked->reason >= 0x80 || m.invoked->qos == 0) continue;
+          if (m.invoked->at <= held_since || !filter_matches(group.second, m.invoked->topic)) continue;
+          if (first.count({static_cast<node_id>(p), m.invoked->seq})) continue;
+          report("shared-lost", "MQTT-4.8.2-4",
+                 "no member of $share/" + group.first + "/" + w_.filters[group.second] + " got " +
+                     msg_name(static_cast<node_id>(p), m.invoked->seq) + " (QoS " +
+                     std::to_string(m.invoked->qos) + "), acknowledged to its publisher",
+                 {m.invoked, m.acked});
+        }
+      }
+    }
+  }
+
   // After heal and drain every client is connected again.
   void check_liveness() {
     if (!heal_) return;
@@ -647,6 +703,8 @@ const std::vector<rule_info>& rules() {
       {"will-invented", "MQTT-3.1.2-8", "no will that no connection carried"},
       {"will-missing", "MQTT-3.1.2-8", "a will for every connection that ended without DISCONNECT (keep-alive timeout included)"},
       {"session-present", "MQTT-3.2.2-1..3", "Session Present 0 after a clean start or a lost session, 1 when the session was held"},
+      {"shared-duplicate", "§4.8.2, MQTT-4.8.2-5", "a QoS 0 or 2 message goes to one member of a shared subscription only"},
+      {"shared-lost", "MQTT-4.8.2-4", "an acknowledged QoS 1/2 message reaches a member of a shared subscription whose members' sessions held"},
       {"client-detected", "(the statement named)", "the client core caught the broker breaking a rule"},
       {"not-reconnected", "liveness", "every client is connected again after heal and drain"},
       {"event-budget", "liveness", "a run finishes within its event budget"},

@@ -107,18 +107,24 @@ workload make_shared() {
   workload w;
   w.name = "shared";
   w.description =
-      "1 broker, 4 clients: two 5.0 members of one shared subscription ($share/g/s/#), a 5.0 "
-      "and a 3.1.1 publisher";
+      "1 broker, 4 clients: two persistent 5.0 members of one shared subscription "
+      "($share/g/s/#) that go offline now and then, a 5.0 and a 3.1.1 publisher";
   w.topics = standard_topics();
   w.filters = standard_filters();
   client_spec a;
   a.name = "c0";
   a.version = protocol_version::v5;
-  a.subscriptions = {{f_s, 1, 0, 0, "g"}};
+  a.persistent = true;
+  a.session_expiry_s = 3600;
+  a.subscriptions = {{f_s, 2, 0, 0, "g"}};
+  a.offline_every_min_ms = 2'000;
+  a.offline_every_max_ms = 5'000;
+  a.offline_for_min_ms = 300;
+  a.offline_for_max_ms = 2'000;
   client_spec b = a;
   b.name = "c1";
   client_spec p = v5_publisher();
-  p.publishes = publish_spec{{s_x}, {0, 1}, 0.0, 50, 200};
+  p.publishes = publish_spec{{s_x}, {0, 1, 2}, 0.0, 50, 200};
   p.will = false;
   p.offline_every_min_ms = 0;
   client_spec q = v311_publisher();
