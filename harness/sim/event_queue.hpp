@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <queue>
 #include <vector>
 
 namespace harness::sim {
@@ -32,9 +31,15 @@ class event_queue {
     sim_ms at;
     std::uint64_t seq;
     handler h;
-    bool operator>(const event& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
-  std::priority_queue<event, std::vector<event>, std::greater<>> events_;
+  // A binary heap on a vector (not std::priority_queue, whose top() cannot be moved from): the
+  // earliest (time, sequence) first.
+  struct later {
+    bool operator()(const event& a, const event& b) const {
+      return a.at != b.at ? a.at > b.at : a.seq > b.seq;
+    }
+  };
+  std::vector<event> events_;
   sim_ms now_ = 0;
   std::uint64_t next_seq_ = 0;
   std::uint64_t events_run_ = 0;

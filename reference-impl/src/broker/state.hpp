@@ -149,6 +149,8 @@ struct broker::state {
   void on_decode_error(connection& c, const codec::error& e, clock_ms now);
   void send(connection& c, const codec::packet& p);
   void send_raw(connection_id conn, std::span<const std::uint8_t> bytes);
+  // The bytes of the send action being built for `conn` (sends to one connection coalesce).
+  std::vector<std::uint8_t>& out_bytes(connection_id conn);
   // Sends DISCONNECT (5.0, after CONNACK) with `reason_code` and closes.
   void disconnect_with(connection& c, std::uint8_t reason_code, std::string_view statement,
                        std::string text, close_reason why, clock_ms now);
