@@ -54,6 +54,7 @@ class checker {
     check_wills();
     check_session_present();
     check_shared();
+    check_raw_peers();
     check_liveness();
     return std::move(out_);
   }
@@ -639,10 +640,32 @@ class checker {
     }
   }
 
+  // A raw peer that sent what the broker must refuse sees its connection closed by the broker.
+  void check_raw_peers() {
+    for (std::size_t n = 0; n < nodes_.size(); ++n) {
+      const sim::client_spec& sp = spec(static_cast<node_id>(n));
+      if (sp.raw.empty() || sp.raw_must_close.empty()) continue;
+      bool connected = false;
+      bool closed = false;
+      bool crashed = false;  // the broker died first: nothing to judge
+      for (const auto& [id, c] : conns_) {
+        if (c.node != n) continue;
+        if (c.delivered_connect) connected = true;
+        if (c.end) (c.end->crash ? crashed : closed) = true;
+      }
+      if (connected && !closed && !crashed) {
+        report("raw-not-closed", sp.raw_must_close,
+               sp.name + ": the broker kept the connection of a peer that sent a malformed packet",
+               {heal_});
+      }
+    }
+  }
+
   // After heal and drain every client is connected again.
   void check_liveness() {
     if (!heal_) return;
     for (std::size_t n = 0; n < nodes_.size(); ++n) {
+      if (!spec(static_cast<node_id>(n)).raw.empty()) continue;
       const record* last = nodes_[n].last_state;
       if (last && last->kind == record_kind::connected) continue;
       report("not-reconnected", "liveness",
@@ -705,6 +728,7 @@ const std::vector<rule_info>& rules() {
       {"session-present", "MQTT-3.2.2-1..3", "Session Present 0 after a clean start or a lost session, 1 when the session was held"},
       {"shared-duplicate", "§4.8.2, MQTT-4.8.2-5", "a QoS 0 or 2 message goes to one member of a shared subscription only"},
       {"shared-lost", "MQTT-4.8.2-4", "an acknowledged QoS 1/2 message reaches a member of a shared subscription whose members' sessions held"},
+      {"raw-not-closed", "(the statement the raw peer's input breaks)", "the broker closes the connection of a raw peer that sends a malformed packet"},
       {"client-detected", "(the statement named)", "the client core caught the broker breaking a rule"},
       {"not-reconnected", "liveness", "every client is connected again after heal and drain"},
       {"event-budget", "liveness", "a run finishes within its event budget"},

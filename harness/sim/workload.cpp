@@ -134,6 +134,31 @@ workload make_shared() {
   return w;
 }
 
+// A raw peer that connects (3.1.1) and then sends a PUBLISH with QoS 3, which the broker must
+// answer by closing the connection (MQTT-3.3.1-4).
+client_spec malformed_publisher() {
+  client_spec c;
+  c.name = "raw5";
+  // CONNECT: "MQTT" level 4, Clean Session, keep alive 0, client id "raw5".
+  std::vector<std::uint8_t> connect{0x10, 16, 0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 0, 0, 4,
+                                    'r',  'a', 'w', '5'};
+  // PUBLISH with both QoS bits set, topic "t/a", payload "x".
+  std::vector<std::uint8_t> publish{0x36, 8, 0, 3, 't', '/', 'a', 0, 1, 'x'};
+  c.raw = {{0, connect}, {500, publish}};
+  c.raw_must_close = "MQTT-3.3.1-4";
+  return c;
+}
+
+workload make_malformed() {
+  workload w = make_standard();
+  w.name = "malformed";
+  w.description =
+      "the standard workload plus a scripted raw peer that sends a PUBLISH with QoS 3: the "
+      "broker must close that connection and serve the others as before";
+  w.clients.push_back(malformed_publisher());
+  return w;
+}
+
 }  // namespace
 
 std::uint16_t workload::topic_index(std::string_view topic) const {
@@ -144,7 +169,8 @@ std::uint16_t workload::topic_index(std::string_view topic) const {
 }
 
 std::span<const workload> workloads() {
-  static const std::array<workload, 3> all{make_standard(), make_small(), make_shared()};
+  static const std::array<workload, 4> all{make_standard(), make_small(), make_shared(),
+                                           make_malformed()};
   return all;
 }
 

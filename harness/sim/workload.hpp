@@ -35,8 +35,17 @@ struct publish_spec {
   sim_ms interval_max_ms = 300;
 };
 
+// A scripted raw peer sends these bytes, each `after_ms` after its connection opened, instead
+// of running the client core (for malformed input the broker must refuse).
+struct raw_send {
+  sim_ms after_ms = 0;
+  std::vector<std::uint8_t> bytes;
+};
+
 struct client_spec {
   std::string name;
+  std::vector<raw_send> raw;        // non-empty: a raw peer, not a client core
+  std::string raw_must_close;       // statement ID: the broker must close the raw peer's connection
   mqtt::codec::protocol_version version = mqtt::codec::protocol_version::v3_1_1;
   // 3.1.1: Clean Session 0. 5.0: Clean Start 1 once, then a Session Expiry Interval of
   // session_expiry_s keeps the session across connections.

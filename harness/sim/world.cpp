@@ -165,7 +165,7 @@ class world {
       client_node& n = nodes_.emplace_back();
       n.id = static_cast<node_id>(nodes_.size() - 1);
       n.spec = &s;
-      n.core.emplace(client_options(s));
+      if (s.raw.empty()) n.core.emplace(client_options(s));
       n.lk = draw_link();
       n.subs.resize(s.subscriptions.size());
     }
@@ -391,7 +391,7 @@ class world {
       flush_broker();
     } else {
       client_node& n = node_of(c);
-      if (!c.client_open || n.conn != c.id) return;
+      if (!c.client_open || n.conn != c.id || !n.core) return;
       n.core->on_bytes(bytes, now());
       flush_client(n);
     }
@@ -436,6 +436,7 @@ class world {
 
   void start_node(client_node& n) {
     q_.schedule(net_.below(50), [this, id = n.id] { start_connect(nodes_[id]); });
+    if (!n.core) return;
     schedule_workload(n);
   }
 
@@ -500,6 +501,10 @@ class world {
     n.conn = c.id;
     c.client_open = true;
     if (cfg_.traffic) cfg_.traffic->open(c.id, c.client, now());
+    if (!n.core) {
+      start_raw_script(n, c);
+      return;
+    }
     if (n.spec->will) {
       mqtt::client::will w;
       w.msg.topic = "will/" + n.spec->name;
@@ -512,6 +517,20 @@ class world {
     flush_client(n);
   }
 
+  // A raw peer: its script's bytes go out at their times; it never reconnects.
+  void start_raw_script(client_node& n, connection& c) {
+    for (std::size_t i = 0; i < n.spec->raw.size(); ++i) {
+      q_.schedule(now() + n.spec->raw[i].after_ms, [this, id = c.id, i] {
+        connection& cc = conn(id);
+        client_node& nn = node_of(cc);
+        if (!cc.client_open || nn.conn != cc.id) return;
+        const std::vector<std::uint8_t>& bytes = nn.spec->raw[i].bytes;
+        if (cc.connect_size == 0) cc.connect_size = bytes.size();
+        push(cc, true, bytes);
+      });
+    }
+  }
+
   void connect_failed(connection& c) {
     if (c.stage != conn_stage::connecting) return;
     c.stage = conn_stage::failed;
@@ -521,7 +540,7 @@ class world {
   }
 
   void reconnect_later(client_node& n) {
-    if (n.crashed || n.offline) return;
+    if (n.crashed || n.offline || !n.core) return;
     q_.schedule(now() + load_.between(reconnect_min_ms, reconnect_max_ms),
                 [this, id = n.id, gen = n.generation] {
                   if (nodes_[id].generation == gen) start_connect(nodes_[id]);
@@ -534,6 +553,10 @@ class world {
     if (!c.client_open || n.conn != c.id) return;
     c.client_open = false;
     n.conn = 0;
+    if (!n.core) {
+      add(record{.kind = record_kind::connection_lost, .node = n.id, .conn = c.id});
+      return;
+    }
     n.core->on_transport_closed(now());
     flush_client(n);
     reconnect_later(n);
@@ -778,6 +801,7 @@ class world {
   void apply(const fault& f) {
     if (draining_) return;
     client_node& n = nodes_[f.target < nodes_.size() ? f.target : 0];
+    if (!n.core && f.kind != fault_kind::broker_crash) return;  // raw peers keep to their script
     switch (f.kind) {
       case fault_kind::reset:
         if (connection* c = current(n)) {

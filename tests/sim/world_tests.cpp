@@ -130,7 +130,7 @@ BOOST_AUTO_TEST_CASE(runs_do_real_work) {
 }
 
 BOOST_DATA_TEST_CASE(the_reference_broker_passes_every_profile_and_workload,
-                     bdata::make(profile_names) * bdata::make({"standard", "small", "shared"}),
+                     bdata::make(profile_names) * bdata::make({"standard", "small", "shared", "malformed"}),
                      profile, workload) {
   for (std::uint64_t seed = 1; seed <= 30; ++seed) {
     run_config c;
