@@ -59,7 +59,7 @@ class history {
  public:
   void add(record r);
   const std::vector<record>& records() const { return records_; }
-  // FNV-1a over every record's fields, in order: two runs with the same inputs have the same.
+  // A hash over every record's fields, in order: two runs with the same inputs have the same.
   std::uint64_t trace_hash() const { return hash_; }
   void reserve(std::size_t n) { records_.reserve(n); }
 
