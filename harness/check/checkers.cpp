@@ -457,8 +457,9 @@ class checker {
   }
 
   // The will: published if and only if the connection ended without a normal DISCONNECT
-  // (MQTT-3.1.2-8, MQTT-3.1.2-10), after the Will Delay Interval unless a new connection came
-  // first (5.0 MQTT-3.1.3-9); never for a connection the broker lost in a crash.
+  // (MQTT-3.1.2-8, MQTT-3.1.2-10), after the Will Delay Interval unless a connection resuming
+  // the session came first (5.0 MQTT-3.1.3-9; a clean start ends the session, which publishes
+  // it); never for a connection the broker lost in a crash.
   enum class will_fate { published, not_published, undecided };
 
   will_fate expected_will(const conn_info& c) const {
@@ -470,6 +471,8 @@ class checker {
       if (crash_between(c.end->at, due)) return will_fate::not_published;
       for (const record* cd : nodes_[c.node].connect_deliveries) {
         if (cd->at < c.end->at || cd->conn == c.delivered_connect->conn) continue;
+        // A clean start ends the session, which publishes the will at once (MQTT-3.1.2-8).
+        if (cd->clean_start) break;
         if (cd->at + boundary_margin_ms < due) return will_fate::not_published;
         if (cd->at <= due + boundary_margin_ms) return will_fate::undecided;
         break;

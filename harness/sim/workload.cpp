@@ -47,6 +47,7 @@ client_spec v5_publisher() {
   c.persistent = true;
   c.session_expiry_s = 2;  // shorter than some offline spells: Session Present tells
   c.will = true;
+  c.will_delay_s = 1;      // a reconnect within 1 s cancels the will (MQTT-3.1.3-9)
   c.publishes = publish_spec{{t_a, u_x}, {0, 1, 2}, 0.0, 50, 200};
   c.offline_every_min_ms = 3'000;
   c.offline_every_max_ms = 6'000;
