@@ -443,11 +443,17 @@ class checker {
     // A QoS 2 message completes locally when a new session starts after its PUBREC, so its
     // acknowledgement can come after a crash that lost it: any crash since the publish counts.
     if (crash_between(newest->invoked->at, end_of_time)) return;
+    // The broker holds the last retained PUBLISH it received: `newest` or a later one, or an
+    // older one received again after it (a QoS 1 message re-sent after a reconnect is a new
+    // publication), which shows as an acknowledgement after `newest` was published.
     for (const record* d : nodes_[s].deliveries) {
-      if (d->at >= subscribe->at && d->retain && d->topic == t &&
-          d->publisher == newest->invoked->node && d->seq >= newest->invoked->seq) {
-        return;
+      if (d->at < subscribe->at || !d->retain || d->topic != t ||
+          d->publisher != newest->invoked->node) {
+        continue;
       }
+      if (d->seq >= newest->invoked->seq) return;
+      const message_info* m = message(d->publisher, d->seq);
+      if (m && (!m->acked || m->acked->at > newest->invoked->at)) return;
     }
     report("retained-missing", pick(s, "MQTT-3.3.1-6, MQTT-3.3.1-9", "MQTT-3.3.1-9"),
            name(s) + " subscribed to " + w_.filters[subscribe->filter] + " after retained " +

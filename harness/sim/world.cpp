@@ -72,6 +72,7 @@ struct connection {
   bool broker_open = false;  // the broker core holds it
   bool client_open = false;  // the client core has it as its transport
   bool end_recorded = false;
+  bool reset = false;  // a RST cut the stream: nothing more flows either way
   std::uint64_t broker_incarnation = 0;
   std::uint64_t connect_size = 0;
   bool connect_delivered = false;
@@ -297,6 +298,7 @@ class world {
   }
 
   void push(connection& c, bool up, std::vector<std::uint8_t> bytes) {
+    if (c.reset) return;
     pipe& p = up ? c.up : c.down;
     const link& l = nodes_[c.client].lk;
     p.sent += bytes.size();
@@ -324,6 +326,7 @@ class world {
   }
 
   void push_fin(connection& c, bool up) {
+    if (c.reset) return;
     pipe& p = up ? c.up : c.down;
     segment s;
     s.fin = true;
@@ -347,7 +350,7 @@ class world {
     pipe& p = up ? c.up : c.down;
     if (now() != p.pump_at) return;  // superseded by an earlier pump
     p.pump_at = never;
-    if (p.segments.empty() || p.black_holed || blocked(node_of(c), up)) return;
+    if (c.reset || p.segments.empty() || p.black_holed || blocked(node_of(c), up)) return;
     sim_ms ready = std::max(p.segments.front().ready, p.stalled_until);
     if (ready > now()) {
       arm_pump(c, up, ready);
@@ -410,6 +413,8 @@ class world {
 
   // Both ends get a RST, each after its one-way delay.
   void reset(connection& c) {
+    if (c.reset) return;
+    c.reset = true;
     if (cfg_.traffic) cfg_.traffic->close(c.id, true, true, now());
     c.up.segments.clear();
     c.down.segments.clear();
