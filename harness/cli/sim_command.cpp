@@ -208,28 +208,6 @@ std::uint64_t seed_count_in_shard(const sim_options& o) {
   return (o.seed_count - o.shard_index + o.shard_count - 1) / o.shard_count;
 }
 
-std::string_view planted_bug_description(mqtt::broker::planted_bug bug) {
-  using mqtt::broker::planted_bug;
-  switch (bug) {
-    case planted_bug::drop_offline_qos1:
-      return "QoS 1 messages queued for an offline persistent session are silently dropped";
-    case planted_bug::qos2_duplicate_on_reconnect:
-      return "on session resume, a QoS 2 message already released is sent again as a new message";
-    case planted_bug::will_after_normal_disconnect:
-      return "the will is published even after a normal DISCONNECT";
-    case planted_bug::no_will_on_keepalive_timeout:
-      return "the will is not published when the keep alive runs out";
-    case planted_bug::forget_retained:
-      return "retained messages are not stored (a new subscriber gets none)";
-    case planted_bug::reorder_topic:
-      return "of two consecutive QoS 1/2 messages on one topic to one session, the later is sent first";
-    case planted_bug::deliver_after_unsubscribe:
-      return "UNSUBSCRIBE is acknowledged but the subscription is kept";
-    default:
-      return "";
-  }
-}
-
 void print_name_list(std::string_view name, std::string_view description) {
   std::string padded(name);
   padded.resize(std::max<std::size_t>(padded.size() + 2, 32), ' ');
@@ -243,7 +221,7 @@ int list_everything() {
   for (const sim::fault_profile& p : sim::fault_profiles()) print_name_list(p.name, p.description);
   std::cout << "planted bugs:\n";
   for (mqtt::broker::planted_bug b : mqtt::broker::all_planted_bugs()) {
-    print_name_list(mqtt::broker::to_string(b), planted_bug_description(b));
+    print_name_list(mqtt::broker::to_string(b), mqtt::broker::describe(b));
   }
   std::cout << "checker rules:\n";
   for (const check::rule_info& r : check::rules()) {

@@ -77,6 +77,8 @@ run_result run_one(const run_config& config, bool keep_history) {
 }
 
 std::string to_json(const replay_file& r) {
+  // A replay file names its faults: a run whose schedule was drawn carries it in run_result.
+  if (!r.config.schedule) throw std::invalid_argument("to_json: the replay file has no schedule");
   json::array faults;
   for (const fault& f : *r.config.schedule) {
     json::object o;

@@ -25,6 +25,8 @@ enum class planted_bug : std::uint8_t {
 // Kebab-case names ("drop-offline-qos1"), for command lines and reports.
 std::string_view to_string(planted_bug bug);
 std::optional<planted_bug> planted_bug_from_string(std::string_view name);
+// One line on what the bug does, for listings.
+std::string_view describe(planted_bug bug);
 // Every value but none, in declaration order.
 std::span<const planted_bug> all_planted_bugs();
 

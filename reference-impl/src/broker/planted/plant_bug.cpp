@@ -12,17 +12,25 @@ namespace {
 struct named_bug {
   planted_bug bug;
   std::string_view name;
+  std::string_view description;
 };
 
 constexpr std::array<named_bug, 8> names{{
-    {planted_bug::none, "none"},
-    {planted_bug::drop_offline_qos1, "drop-offline-qos1"},
-    {planted_bug::qos2_duplicate_on_reconnect, "qos2-duplicate-on-reconnect"},
-    {planted_bug::will_after_normal_disconnect, "will-after-normal-disconnect"},
-    {planted_bug::no_will_on_keepalive_timeout, "no-will-on-keepalive-timeout"},
-    {planted_bug::forget_retained, "forget-retained"},
-    {planted_bug::reorder_topic, "reorder-topic"},
-    {planted_bug::deliver_after_unsubscribe, "deliver-after-unsubscribe"},
+    {planted_bug::none, "none", "no bug"},
+    {planted_bug::drop_offline_qos1, "drop-offline-qos1",
+     "QoS 1 messages queued for an offline persistent session are silently dropped"},
+    {planted_bug::qos2_duplicate_on_reconnect, "qos2-duplicate-on-reconnect",
+     "on session resume, a QoS 2 message already released is sent again as a new message"},
+    {planted_bug::will_after_normal_disconnect, "will-after-normal-disconnect",
+     "the will is published even after a normal DISCONNECT"},
+    {planted_bug::no_will_on_keepalive_timeout, "no-will-on-keepalive-timeout",
+     "the will is not published when the keep alive runs out"},
+    {planted_bug::forget_retained, "forget-retained",
+     "retained messages are not stored (a new subscriber gets none)"},
+    {planted_bug::reorder_topic, "reorder-topic",
+     "of two consecutive QoS 1/2 messages on one topic to one session, the later is sent first"},
+    {planted_bug::deliver_after_unsubscribe, "deliver-after-unsubscribe",
+     "UNSUBSCRIBE is acknowledged but the subscription is kept"},
 }};
 
 constexpr std::array<planted_bug, names.size() - 1> every_bug = [] {
@@ -45,6 +53,11 @@ static_assert(names_in_order);
 std::string_view to_string(planted_bug bug) {
   auto i = static_cast<std::size_t>(bug);
   return i < names.size() ? names[i].name : std::string_view("unknown");
+}
+
+std::string_view describe(planted_bug bug) {
+  auto i = static_cast<std::size_t>(bug);
+  return i < names.size() ? names[i].description : std::string_view();
 }
 
 std::optional<planted_bug> planted_bug_from_string(std::string_view name) {
