@@ -109,6 +109,10 @@ int replay_command(std::span<const std::string_view> args) {
   std::cout << "trace-hash: " << sim::hex64(r.trace_hash) << "\n";
   if (r.trace_hash != replay->trace_hash) {
     std::cerr << "trace-hash differs from the replay file (recorded " << sim::hex64(replay->trace_hash) << ")\n";
+    if (replay->tool_version != sim::harness_version()) {
+      std::cerr << "the replay file was written by mqtt-harness " << replay->tool_version
+                << ", this is " << sim::harness_version() << "\n";
+    }
   }
   std::string rule = r.violations.empty() ? "" : r.violations.front().rule;
   if (rule != replay->first_rule) {

@@ -28,6 +28,8 @@ const fault_profile& profile_or_throw(const std::string& name) {
 
 }  // namespace
 
+std::string harness_version() { return MQTT_HARNESS_VERSION; }
+
 std::string hex64(std::uint64_t v) {
   char text[17];
   std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(v));
@@ -93,6 +95,7 @@ std::string to_json(const replay_file& r) {
   json::object o;
   o["format"] = "mqtt-harness-replay";
   o["version"] = replay_format_version;
+  o["tool_version"] = r.tool_version;
   o["seed"] = r.config.seed;
   o["workload"] = r.config.workload;
   o["profile"] = r.config.profile;
@@ -138,6 +141,7 @@ replay_file replay_from_json(std::string_view text) {
     throw std::invalid_argument("replay file: unsupported version");
   }
   replay_file r;
+  r.tool_version = o.if_contains("tool_version") ? as_string(o, "tool_version") : "unknown";
   r.config.seed = as_u64(o, "seed");
   r.config.workload = as_string(o, "workload");
   r.config.profile = as_string(o, "profile");

@@ -37,10 +37,15 @@ struct run_result {
 // Throws std::invalid_argument for an unknown workload, profile or planted bug.
 run_result run_one(const run_config& config, bool keep_history = false);
 
+std::string harness_version();
+
 // The replay file: seed, version, workload, profile, durations, planted bug, fault schedule
 // and the trace hash (and verdict) the run gave.
 struct replay_file {
   run_config config;
+  // The harness version that wrote the file; a run replays bit for bit only on the version
+  // that recorded it (a changed broker or checker is a different run).
+  std::string tool_version = harness_version();
   std::uint64_t trace_hash = 0;
   std::string first_rule;  // the rule that failed, empty when the run passed
 };
