@@ -293,19 +293,18 @@ class checker {
   // end; nullopt otherwise.
   std::optional<std::pair<sim_ms, std::uint8_t>> held_to_end(node_id n, std::uint16_t f) const {
     const node_info& ni = nodes_[n];
-    const record* sent = nullptr;
+    std::vector<std::uint32_t> sent;  // SUBSCRIBEs sent in the final session since any UNSUBSCRIBE
     std::optional<std::pair<sim_ms, std::uint8_t>> held;
     for (const record* e : ni.sub_events) {
       if (e->filter != f) continue;
       if (e->kind == record_kind::unsubscribe_invoked) {
-        sent = nullptr;
+        sent.clear();
         held.reset();
-      } else if (e->kind == record_kind::subscribe_invoked && e->at >= ni.final_session_start &&
-                 !sent && !held) {
-        sent = e;
-      } else if (e->kind == record_kind::subscribe_acked && sent && !held) {
-        if (e->reason < 0x80) held = std::pair{e->at, e->reason};
-        sent = nullptr;
+      } else if (e->kind == record_kind::subscribe_invoked && e->at >= ni.final_session_start) {
+        sent.push_back(e->seq);
+      } else if (e->kind == record_kind::subscribe_acked && !held && e->reason < 0x80 &&
+                 std::find(sent.begin(), sent.end(), e->seq) != sent.end()) {
+        held = std::pair{e->at, e->reason};
       }
     }
     return held;
@@ -365,8 +364,8 @@ class checker {
         if (!last_request || last_request->kind != record_kind::unsubscribe_invoked) continue;
         const record* ack = nullptr;
         for (const record* e : nodes_[s].sub_events) {
-          if (e->kind == record_kind::unsubscribe_acked && e->filter == last_request->filter &&
-              e->at >= last_request->at && e->at <= d->at) {
+          if (e->kind == record_kind::unsubscribe_acked && e->seq == last_request->seq &&
+              e->at <= d->at) {
             ack = e;
             break;
           }
@@ -416,8 +415,7 @@ class checker {
 
   bool acked_after(node_id s, const record* invoked) const {
     for (const record* e : nodes_[s].sub_events) {
-      if (e->kind == record_kind::subscribe_acked && e->filter == invoked->filter &&
-          e->at >= invoked->at) {
+      if (e->kind == record_kind::subscribe_acked && e->seq == invoked->seq) {
         return e->reason < 0x80;
       }
     }
@@ -472,17 +470,24 @@ class checker {
     if (!c.delivered_connect || !c.end) return will_fate::not_published;
     if (c.end->graceful || c.end->crash) return will_fate::not_published;
     const sim::client_spec& sp = spec(c.node);
-    sim_ms due = c.end->at + sim_ms{sp.will_delay_s} * 1000;
+    const sim_ms due = c.end->at + sim_ms{sp.will_delay_s} * 1000;
+    sim_ms publish_at = due;
     if (sp.will_delay_s != 0) {
-      if (crash_between(c.end->at, due)) return will_fate::not_published;
       for (const record* cd : nodes_[c.node].connect_deliveries) {
         if (cd->at < c.end->at || cd->conn == c.delivered_connect->conn) continue;
-        // A clean start ends the session, which publishes the will at once (MQTT-3.1.2-8).
-        if (cd->clean_start) break;
+        if (cd->at > due + boundary_margin_ms) break;
+        if (cd->clean_start) {  // the session ends now, and with it the wait
+          publish_at = std::min(cd->at, due);
+          break;
+        }
         if (cd->at + boundary_margin_ms < due) return will_fate::not_published;
-        if (cd->at <= due + boundary_margin_ms) return will_fate::undecided;
-        break;
+        return will_fate::undecided;
       }
+    }
+    // A broker crash before the will went out loses it (nothing survives a restart).
+    for (sim_ms crash : crashes_) {
+      if (crash >= c.end->at && crash < publish_at) return will_fate::not_published;
+      if (crash == publish_at) return will_fate::undecided;
     }
     return will_fate::published;
   }

@@ -17,10 +17,10 @@ enum class record_kind : std::uint8_t {
   publish_invoked,      // node, seq, topic, qos, retain
   publish_acked,        // node, seq, reason (PUBACK / PUBCOMP / PUBREC >= 0x80)
   delivered,            // node (subscriber), publisher, seq or conn (will), topic, qos, retain, dup
-  subscribe_invoked,    // node, filter, qos
-  subscribe_acked,      // node, filter, reason (granted QoS or failure)
-  unsubscribe_invoked,  // node, filter
-  unsubscribe_acked,    // node, filter
+  subscribe_invoked,    // node, seq (request serial), filter, qos
+  subscribe_acked,      // node, seq (its request's serial), filter, reason (granted QoS)
+  unsubscribe_invoked,  // node, seq (request serial), filter
+  unsubscribe_acked,    // node, seq (its request's serial), filter
   connect_started,      // node, conn: TCP connect attempted
   connected,            // node, conn, session_present, clean_start, reason (CONNACK seen by client)
   connection_lost,      // node, conn: the client saw its connection end unasked
@@ -41,7 +41,7 @@ struct record {
   node_id node = no_node;
   node_id publisher = no_node;  // delivered: who published (no_node for a will)
   std::uint64_t conn = 0;       // connection id; for a delivered will, the connection it ended
-  std::uint32_t seq = 0;        // the publisher's message number (payload "m<publisher>.<seq>")
+  std::uint32_t seq = 0;        // message number (payload "m<publisher>.<seq>"), request serial
   std::uint16_t topic = 0;      // index into workload::topics
   std::uint16_t filter = 0;     // index into workload::filters
   std::uint8_t qos = 0;

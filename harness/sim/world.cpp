@@ -100,8 +100,10 @@ struct client_node {
   sim_ms refuse_until = 0;
   sim_ms hang_until = 0;
   std::unordered_map<std::uint16_t, std::uint32_t> publishes;  // packet id -> message seq
-  std::unordered_map<std::uint16_t, std::vector<std::uint16_t>> subscribes;
-  std::unordered_map<std::uint16_t, std::vector<std::uint16_t>> unsubscribes;
+  // Packet id -> (filter, request serial), so each SUBACK/UNSUBACK is paired with its request.
+  std::unordered_map<std::uint16_t, std::pair<std::uint16_t, std::uint32_t>> subscribes;
+  std::unordered_map<std::uint16_t, std::pair<std::uint16_t, std::uint32_t>> unsubscribes;
+  std::uint32_t next_request = 0;
   std::vector<subscription_state> subs;
   std::uint32_t next_seq = 0;
 };
@@ -653,20 +655,17 @@ class world {
   void on_client_event(client_node& n, mqtt::client::subscribed& e) {
     auto it = n.subscribes.find(e.packet_id);
     if (it == n.subscribes.end()) return;
-    for (std::size_t i = 0; i < it->second.size(); ++i) {
-      std::uint8_t code = i < e.reason_codes.size() ? e.reason_codes[i] : 0x80;
-      add(record{.kind = record_kind::subscribe_acked, .node = n.id, .filter = it->second[i],
-                 .reason = code});
-    }
+    std::uint8_t code = e.reason_codes.empty() ? 0x80 : e.reason_codes.front();
+    add(record{.kind = record_kind::subscribe_acked, .node = n.id, .seq = it->second.second,
+               .filter = it->second.first, .reason = code});
     n.subscribes.erase(it);
   }
 
   void on_client_event(client_node& n, mqtt::client::unsubscribed& e) {
     auto it = n.unsubscribes.find(e.packet_id);
     if (it == n.unsubscribes.end()) return;
-    for (std::uint16_t f : it->second) {
-      add(record{.kind = record_kind::unsubscribe_acked, .node = n.id, .filter = f});
-    }
+    add(record{.kind = record_kind::unsubscribe_acked, .node = n.id, .seq = it->second.second,
+               .filter = it->second.first});
     n.unsubscribes.erase(it);
   }
 
@@ -708,18 +707,21 @@ class world {
     mqtt::client::subscription_request req;
     req.filter = subscribe_filter(n, i);
     req.max_qos = static_cast<mqtt::codec::qos>(s.qos);
-    add(record{.kind = record_kind::subscribe_invoked, .node = n.id, .filter = s.filter,
-               .qos = s.qos});
+    const std::uint32_t serial = n.next_request++;
+    add(record{.kind = record_kind::subscribe_invoked, .node = n.id, .seq = serial,
+               .filter = s.filter, .qos = s.qos});
     std::optional<std::uint16_t> id = n.core->subscribe({req}, std::nullopt, now());
-    if (id) n.subscribes[*id] = {s.filter};
+    if (id) n.subscribes[*id] = {s.filter, serial};
     flush_client(n);
   }
 
   void unsubscribe(client_node& n, std::size_t i) {
     const subscription_spec& s = n.spec->subscriptions[i];
-    add(record{.kind = record_kind::unsubscribe_invoked, .node = n.id, .filter = s.filter});
+    const std::uint32_t serial = n.next_request++;
+    add(record{.kind = record_kind::unsubscribe_invoked, .node = n.id, .seq = serial,
+               .filter = s.filter});
     std::optional<std::uint16_t> id = n.core->unsubscribe({subscribe_filter(n, i)}, now());
-    if (id) n.unsubscribes[*id] = {s.filter};
+    if (id) n.unsubscribes[*id] = {s.filter, serial};
     flush_client(n);
   }
 
