@@ -300,10 +300,12 @@ class world {
   }
 
   void push(connection& c, bool up, std::vector<std::uint8_t> bytes) {
-    if (c.reset) return;
     pipe& p = up ? c.up : c.down;
-    const link& l = nodes_[c.client].lk;
+    // Counted even when the stream is dead: what was sent into a reset connection never
+    // arrives, and the will bookkeeping (delivered >= sent) must see that.
     p.sent += bytes.size();
+    if (c.reset) return;
+    const link& l = nodes_[c.client].lk;
     // Random segmentation: the stream is cut at random points; the pump coalesces what is
     // ready together, so the receiver sees anything from one byte to many packets at once.
     std::size_t offset = 0;
