@@ -73,6 +73,7 @@ struct connection {
   bool client_open = false;  // the client core has it as its transport
   bool end_recorded = false;
   bool reset = false;  // a RST cut the stream: nothing more flows either way
+  bool traffic_closed = false;  // the traffic sink saw the connection end (first FIN or RST)
   std::uint64_t broker_incarnation = 0;
   std::uint64_t connect_size = 0;
   bool connect_delivered = false;
@@ -388,7 +389,7 @@ class world {
     pipe& p = up ? c.up : c.down;
     p.delivered += bytes.size();
     if (bytes.empty()) return;
-    if (cfg_.traffic) cfg_.traffic->data(c.id, up, bytes, now());
+    if (cfg_.traffic && !c.traffic_closed) cfg_.traffic->data(c.id, up, bytes, now());
     if (up) {
       if (!c.broker_open) return;
       if (!c.connect_delivered && c.connect_size != 0 && p.delivered >= c.connect_size) {
@@ -407,7 +408,7 @@ class world {
   }
 
   void deliver_fin(connection& c, bool up) {
-    if (cfg_.traffic) cfg_.traffic->close(c.id, up, false, now());
+    traffic_close(c, up, false);
     if (up) {
       broker_closed_by_peer(c);
     } else {
@@ -419,15 +420,23 @@ class world {
   void reset(connection& c) {
     if (c.reset) return;
     c.reset = true;
-    if (cfg_.traffic) cfg_.traffic->close(c.id, true, true, now());
+    traffic_close(c, true, true);
     c.up.segments.clear();
     c.down.segments.clear();
     send_rst(c, true);
     send_rst(c, false);
   }
 
+  // The sink shows one end per connection, as a capture would: the first FIN or RST.
+  void traffic_close(connection& c, bool from_client, bool rst) {
+    if (!cfg_.traffic || c.traffic_closed || c.stage != conn_stage::established) return;
+    c.traffic_closed = true;
+    cfg_.traffic->close(c.id, from_client, rst, now());
+  }
+
   // A RST from one end (from_client) to the other; lost across a partition or black hole.
   void send_rst(connection& c, bool from_client) {
+    traffic_close(c, from_client, true);
     pipe& p = from_client ? c.up : c.down;
     p.segments.clear();
     if (p.black_holed) return;
