@@ -36,6 +36,7 @@ struct node_info {
   std::vector<const record*> connect_deliveries;
   std::vector<sim_ms> session_starts;         // broker-side, see index()
   sim_ms final_session_start = end_of_time;
+  std::vector<sim_ms> first_subscribe;        // by topic: first SUBSCRIBE of a matching filter
   const record* last_state = nullptr;         // last connected / lost / crash / disconnect
 };
 
@@ -112,6 +113,17 @@ class checker {
           break;
       }
     }
+    for (node_info& n : nodes_) {
+      n.first_subscribe.assign(w_.topics.size(), end_of_time);
+      for (const record* e : n.sub_events) {
+        if (e->kind != record_kind::subscribe_invoked) continue;
+        for (std::uint16_t t = 0; t < w_.topics.size(); ++t) {
+          if (n.first_subscribe[t] == end_of_time && filter_matches(e->filter, t)) {
+            n.first_subscribe[t] = e->at;
+          }
+        }
+      }
+    }
     // Where each node's broker-side session began: a clean start, or a Clean Start 0 CONNECT
     // the broker could not (or need not) resume. The client's Session Present is not enough:
     // a stale clean CONNECT from an abandoned connection can replace the session unseen.
@@ -153,6 +165,9 @@ class checker {
   std::string topic(std::uint16_t t) const { return t < w_.topics.size() ? w_.topics[t] : "?"; }
   std::string msg_name(node_id pub, std::uint32_t seq) const {
     return "m" + std::to_string(pub) + "." + std::to_string(seq);
+  }
+  static std::uint64_t key_of(node_id publisher, std::uint32_t seq) {
+    return std::uint64_t{publisher} << 32 | seq;
   }
   const message_info* message(node_id pub, std::uint32_t seq) const {
     if (pub >= nodes_.size() || seq >= nodes_[pub].messages.size()) return nullptr;
@@ -203,7 +218,7 @@ class checker {
   // Nothing invented; QoS 0 and QoS 2 never duplicated (QoS 1 may be).
   void check_invented_and_duplicates() {
     for (std::size_t s = 0; s < nodes_.size(); ++s) {
-      std::map<std::pair<node_id, std::uint32_t>, const record*> seen;
+      std::unordered_map<std::uint64_t, const record*> seen;
       for (const record* d : nodes_[s].deliveries) {
         if (is_will_topic(d->topic)) continue;  // checked with the wills
         const message_info* m = message(d->publisher, d->seq);
@@ -220,7 +235,7 @@ class checker {
                  {m->invoked, d});
         }
         if (d->retain) continue;  // a retained copy on a new subscription is not a duplicate
-        auto [it, fresh] = seen.emplace(std::pair{d->publisher, d->seq}, d);
+        auto [it, fresh] = seen.emplace(key_of(d->publisher, d->seq), d);
         if (fresh) continue;
         const std::uint8_t published_qos = m->invoked->qos;
         if (published_qos == 0) {
@@ -241,11 +256,8 @@ class checker {
   }
 
   bool subscribed_ever(node_id n, std::uint16_t t, sim_ms before) const {
-    for (const record* e : nodes_[n].sub_events) {
-      if (e->at > before) break;
-      if (e->kind == record_kind::subscribe_invoked && filter_matches(e->filter, t)) return true;
-    }
-    return false;
+    const std::vector<sim_ms>& first = nodes_[n].first_subscribe;
+    return t < first.size() && first[t] <= before;
   }
 
   // §4.6: per subscriber, publisher, topic and QoS, first deliveries in the order the broker
@@ -262,11 +274,11 @@ class checker {
       }
       // Per key, the delivered message published last so far.
       std::map<std::tuple<node_id, std::uint16_t, std::uint8_t>, const record*> latest;
-      std::map<std::pair<node_id, std::uint32_t>, bool> seen;
+      std::unordered_map<std::uint64_t, bool> seen;
       for (const record* d : nodes_[s].deliveries) {
         if (d->retain || is_will_topic(d->topic)) continue;
         const message_info* m = message(d->publisher, d->seq);
-        if (!m || !seen.emplace(std::pair{d->publisher, d->seq}, true).second) continue;
+        if (!m || !seen.emplace(key_of(d->publisher, d->seq), true).second) continue;
         auto key = std::tuple{d->publisher, d->topic, m->invoked->qos};
         auto [it, fresh] = latest.emplace(key, d);
         if (fresh) continue;
@@ -326,13 +338,13 @@ class checker {
   }
 
   void check_owed_to(node_id s, std::uint16_t f, sim_ms subscribed_at) {
-    std::map<std::pair<node_id, std::uint32_t>, bool> got;
-    for (const record* d : nodes_[s].deliveries) got[{d->publisher, d->seq}] = true;
+    std::unordered_map<std::uint64_t, bool> got;
+    for (const record* d : nodes_[s].deliveries) got[key_of(d->publisher, d->seq)] = true;
     for (std::size_t p = 0; p < nodes_.size(); ++p) {
       for (const message_info& m : nodes_[p].messages) {
         if (!m.invoked || !m.acked || m.acked->reason >= 0x80 || m.invoked->qos == 0) continue;
         if (m.invoked->at <= subscribed_at || !filter_matches(f, m.invoked->topic)) continue;
-        if (got.count({static_cast<node_id>(p), m.invoked->seq})) continue;
+        if (got.count(key_of(static_cast<node_id>(p), m.invoked->seq))) continue;
         report("qos" + std::to_string(m.invoked->qos) + "-lost",
                pick(s, "MQTT-4.5.0-1, MQTT-3.1.2-4", "MQTT-4.5.0-1, MQTT-3.1.2-23"),
                name(s) + " (persistent session, subscribed to " + w_.filters[f] + ") never got " +
@@ -347,35 +359,46 @@ class checker {
   // MQTT-3.10.4-2: no message published after the UNSUBACK is delivered for that filter.
   void check_unsubscribe() {
     for (std::size_t s = 0; s < nodes_.size(); ++s) {
-      for (const record* d : nodes_[s].deliveries) {
+      const node_info& n = nodes_[s];
+      // UNSUBACKs by request serial; the latest request per filter as the walk goes on.
+      std::unordered_map<std::uint32_t, const record*> unsubacks;
+      bool any_unsubscribe = false;
+      for (const record* e : n.sub_events) {
+        if (e->kind == record_kind::unsubscribe_acked) unsubacks[e->seq] = e;
+        any_unsubscribe = any_unsubscribe || e->kind == record_kind::unsubscribe_invoked;
+      }
+      if (!any_unsubscribe) continue;
+      std::vector<const record*> latest(w_.filters.size(), nullptr);
+      std::size_t next_event = 0;
+      for (const record* d : n.deliveries) {
+        while (next_event < n.sub_events.size() && n.sub_events[next_event]->at <= d->at) {
+          const record* e = n.sub_events[next_event++];
+          if (e->kind == record_kind::subscribe_invoked ||
+              e->kind == record_kind::unsubscribe_invoked) {
+            latest[e->filter] = e;
+          }
+        }
         if (d->retain || is_will_topic(d->topic)) continue;
         const message_info* m = message(d->publisher, d->seq);
         if (!m) continue;
         // The last request on a matching filter sent before the delivery decides.
         const record* last_request = nullptr;
-        for (const record* e : nodes_[s].sub_events) {
-          if (e->at > d->at) break;
-          if ((e->kind == record_kind::subscribe_invoked ||
-               e->kind == record_kind::unsubscribe_invoked) &&
-              filter_matches(e->filter, d->topic)) {
+        for (std::uint16_t f = 0; f < latest.size(); ++f) {
+          const record* e = latest[f];
+          // Records live in one vector in history order: a later address is a later record.
+          if (e && filter_matches(f, d->topic) && (!last_request || e > last_request)) {
             last_request = e;
           }
         }
         if (!last_request || last_request->kind != record_kind::unsubscribe_invoked) continue;
-        const record* ack = nullptr;
-        for (const record* e : nodes_[s].sub_events) {
-          if (e->kind == record_kind::unsubscribe_acked && e->seq == last_request->seq &&
-              e->at <= d->at) {
-            ack = e;
-            break;
-          }
-        }
-        if (!ack || m->invoked->at <= ack->at) continue;
+        auto ack = unsubacks.find(last_request->seq);
+        if (ack == unsubacks.end() || ack->second->at > d->at) continue;
+        if (m->invoked->at <= ack->second->at) continue;
         report("delivered-after-unsubscribe", "MQTT-3.10.4-2",
                name(d->node) + " received " + msg_name(d->publisher, d->seq) + " on " +
                    topic(d->topic) + ", published after its UNSUBSCRIBE of " +
-                   w_.filters[ack->filter] + " was acknowledged",
-               {last_request, ack, m->invoked, d});
+                   w_.filters[ack->second->filter] + " was acknowledged",
+               {last_request, ack->second, m->invoked, d});
       }
     }
   }
@@ -612,13 +635,13 @@ class checker {
       }
     }
     for (const auto& [group, members] : groups) {
-      std::map<std::pair<node_id, std::uint32_t>, const record*> first;  // message -> delivery
+      std::unordered_map<std::uint64_t, const record*> first;  // message -> delivery
       for (node_id n : members) {
         for (const record* d : nodes_[n].deliveries) {
           if (d->retain || !filter_matches(group.second, d->topic)) continue;
           const message_info* m = message(d->publisher, d->seq);
           if (!m) continue;
-          auto [it, fresh] = first.emplace(std::pair{d->publisher, d->seq}, d);
+          auto [it, fresh] = first.emplace(key_of(d->publisher, d->seq), d);
           if (fresh || it->second->node == d->node) continue;
           const std::uint8_t qos = m->invoked->qos;
           if (qos == 0 || (qos == 2 && !m->exactly_once_exempt)) {
@@ -643,7 +666,7 @@ class checker {
         for (const message_info& m : nodes_[p].messages) {
           if (!m.invoked || !m.acked || m.acked->reason >= 0x80 || m.invoked->qos == 0) continue;
           if (m.invoked->at <= held_since || !filter_matches(group.second, m.invoked->topic)) continue;
-          if (first.count({static_cast<node_id>(p), m.invoked->seq})) continue;
+          if (first.count(key_of(static_cast<node_id>(p), m.invoked->seq))) continue;
           report("shared-lost", "MQTT-4.8.2-4",
                  "no member of $share/" + group.first + "/" + w_.filters[group.second] + " got " +
                      msg_name(static_cast<node_id>(p), m.invoked->seq) + " (QoS " +
