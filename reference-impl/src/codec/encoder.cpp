@@ -2,6 +2,8 @@
 // own output, so every packet it emits is one the decoder accepts unchanged.
 #include "mqtt/codec/encoder.hpp"
 
+#include <algorithm>
+
 #include "codec_impl.hpp"
 #include "mqtt/codec/decoder.hpp"
 
@@ -105,6 +107,10 @@ std::size_t encoded_size(const packet& p, protocol_version v) {
 std::size_t encode_unchecked(const packet& p, protocol_version v, std::vector<std::uint8_t>& out) {
   std::size_t body = body_size(p, v);
   std::size_t start = out.size();
+  // One allocation for the packet instead of a growth step per field; geometric, so that many
+  // packets appended to one buffer stay linear.
+  const std::size_t needed = start + 5 + body;
+  if (out.capacity() < needed) out.reserve(std::max(needed, 2 * out.capacity()));
   raw_writer w(out);
   w.u8(static_cast<std::uint8_t>((static_cast<std::uint8_t>(type_of(p)) << 4) | fixed_header_flags(p)));
   w.varint(static_cast<std::uint32_t>(body));
