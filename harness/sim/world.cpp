@@ -43,14 +43,20 @@ struct link {
   double segmentation_probability = 0;
 };
 
+// A piece of the stream as TCP might carry it: its size (the bytes are in the pipe's buffer)
+// and when it arrives; or the FIN.
 struct segment {
-  std::vector<std::uint8_t> bytes;
+  std::size_t size = 0;
   sim_ms ready = 0;
   bool fin = false;
 };
 
-// One direction of a connection.
+// One direction of a connection. Bytes in flight live in one buffer (from `head` on), so
+// cutting and coalescing segments allocates nothing.
 struct pipe {
+  std::vector<std::uint8_t> buffer;
+  std::size_t head = 0;
+  bool delivering = false;  // the buffer is lent to a receiver: nothing may move it
   std::deque<segment> segments;
   sim_ms last_ready = 0;
   sim_ms stalled_until = 0;
@@ -222,7 +228,7 @@ class world {
     for (mqtt::broker::action& a : broker_->take_actions()) {
       if (auto* s = std::get_if<mqtt::broker::send_bytes>(&a)) {
         connection& c = conn(s->conn);
-        if (c.broker_open) push(c, false, std::move(s->bytes));
+        if (c.broker_open) push(c, false, s->bytes);
       } else {
         connection& c = conn(std::get<mqtt::broker::close_connection>(a).conn);
         if (!c.broker_open) continue;
@@ -300,34 +306,48 @@ class world {
     return now() < n.blocked_until[up ? 0 : 1];
   }
 
-  void push(connection& c, bool up, std::vector<std::uint8_t> bytes) {
+  void push(connection& c, bool up, std::span<const std::uint8_t> bytes) {
     pipe& p = up ? c.up : c.down;
     // Counted even when the stream is dead: what was sent into a reset connection never
     // arrives, and the will bookkeeping (delivered >= sent) must see that.
     p.sent += bytes.size();
-    if (c.reset) return;
+    if (c.reset || bytes.empty()) return;
+    MQTT_ASSERT(!p.delivering);
+    compact(p);
+    p.buffer.insert(p.buffer.end(), bytes.begin(), bytes.end());
     const link& l = nodes_[c.client].lk;
     // Random segmentation: the stream is cut at random points; the pump coalesces what is
     // ready together, so the receiver sees anything from one byte to many packets at once.
-    std::size_t offset = 0;
-    while (offset < bytes.size()) {
-      std::size_t left = bytes.size() - offset;
+    std::size_t left = bytes.size();
+    while (left > 0) {
       std::size_t n = left;
       if (left > 1 && net_.chance(l.segmentation_probability)) n = net_.between(1, left - 1);
+      left -= n;
       segment s;
-      if (offset == 0 && n == bytes.size()) {
-        s.bytes = std::move(bytes);
-      } else {
-        s.bytes.assign(bytes.begin() + static_cast<std::ptrdiff_t>(offset),
-                       bytes.begin() + static_cast<std::ptrdiff_t>(offset + n));
-      }
-      offset += n;
-      sim_ms tx = n / l.bytes_per_ms;
-      s.ready = std::max(p.last_ready, now() + one_way(l)) + tx;
+      s.size = n;
+      s.ready = std::max(p.last_ready, now() + one_way(l)) + n / l.bytes_per_ms;
       p.last_ready = s.ready;
-      p.segments.push_back(std::move(s));
+      p.segments.push_back(s);
     }
     arm_pump(c, up, p.segments.front().ready);
+  }
+
+  static void compact(pipe& p) {
+    if (p.head == p.buffer.size()) {
+      p.buffer.clear();
+      p.head = 0;
+    } else if (p.head > 4'096 && p.head * 2 > p.buffer.size()) {
+      p.buffer.erase(p.buffer.begin(), p.buffer.begin() + static_cast<std::ptrdiff_t>(p.head));
+      p.head = 0;
+    }
+  }
+
+  // Everything in flight in `p` is gone (a RST, a crash, a half-open end).
+  static void discard(pipe& p) {
+    MQTT_ASSERT(!p.delivering);
+    p.segments.clear();
+    p.buffer.clear();
+    p.head = 0;
   }
 
   void push_fin(connection& c, bool up) {
@@ -337,7 +357,7 @@ class world {
     s.fin = true;
     s.ready = std::max(p.last_ready, now() + one_way(nodes_[c.client].lk));
     p.last_ready = s.ready;
-    p.segments.push_back(std::move(s));
+    p.segments.push_back(s);
     arm_pump(c, up, p.segments.front().ready);
   }
 
@@ -361,31 +381,37 @@ class world {
       arm_pump(c, up, ready);
       return;
     }
-    std::vector<std::uint8_t> bytes = std::move(p.segments.front().bytes);
-    bool fin = p.segments.front().fin;
-    p.segments.pop_front();
-    while (!fin && !p.segments.empty() && p.segments.front().ready <= now()) {
-      segment& s = p.segments.front();
+    // Coalesce every segment due now, up to a FIN.
+    std::size_t n = 0;
+    bool fin = false;
+    while (!p.segments.empty() && p.segments.front().ready <= now()) {
+      const segment s = p.segments.front();
+      p.segments.pop_front();
       if (s.fin) {
         fin = true;
-      } else {
-        bytes.insert(bytes.end(), s.bytes.begin(), s.bytes.end());
+        break;
       }
-      p.segments.pop_front();
+      n += s.size;
     }
-    if (p.reset_at && p.delivered + bytes.size() >= *p.reset_at) {
-      bytes.resize(static_cast<std::size_t>(*p.reset_at - p.delivered));
+    const bool cut = p.reset_at && p.delivered + n >= *p.reset_at;
+    if (cut) {
+      n = static_cast<std::size_t>(*p.reset_at - p.delivered);
       p.reset_at.reset();
-      deliver(c, up, std::move(bytes));
+    }
+    const std::size_t at = p.head;
+    p.head += n;
+    p.delivering = true;
+    deliver(c, up, std::span<const std::uint8_t>(p.buffer.data() + at, n));
+    p.delivering = false;
+    if (cut) {
       reset(c);
       return;
     }
-    deliver(c, up, std::move(bytes));
     if (fin) deliver_fin(c, up);
     if (!p.segments.empty()) arm_pump(c, up, p.segments.front().ready);
   }
 
-  void deliver(connection& c, bool up, std::vector<std::uint8_t> bytes) {
+  void deliver(connection& c, bool up, std::span<const std::uint8_t> bytes) {
     pipe& p = up ? c.up : c.down;
     p.delivered += bytes.size();
     if (bytes.empty()) return;
@@ -421,8 +447,8 @@ class world {
     if (c.reset) return;
     c.reset = true;
     traffic_close(c, true, true);
-    c.up.segments.clear();
-    c.down.segments.clear();
+    discard(c.up);
+    discard(c.down);
     send_rst(c, true);
     send_rst(c, false);
   }
@@ -438,7 +464,7 @@ class world {
   void send_rst(connection& c, bool from_client) {
     traffic_close(c, from_client, true);
     pipe& p = from_client ? c.up : c.down;
-    p.segments.clear();
+    discard(p);
     if (p.black_holed) return;
     client_node& n = node_of(c);
     if (blocked(n, from_client)) return;
@@ -599,7 +625,7 @@ class world {
       c.connect_size = size;
       c.clean_start = *clean;
     }
-    push(c, true, std::move(e.bytes));
+    push(c, true, e.bytes);
   }
 
   void on_client_event(client_node& n, mqtt::client::close_transport&) {
@@ -880,8 +906,8 @@ class world {
   void apply_half_open(connection& c, bool broker_learns) {
     c.up.black_holed = true;
     c.down.black_holed = true;
-    c.up.segments.clear();
-    c.down.segments.clear();
+    discard(c.up);
+    discard(c.down);
     if (broker_learns) {
       broker_closed_by_peer(c);
     } else {
@@ -914,7 +940,7 @@ class world {
     n.timer_at = never;
     if (connection* c = current(n)) {
       c->client_open = false;
-      c->down.segments.clear();
+      discard(c->down);
       if (!host) send_rst(*c, true);
       n.conn = 0;
       n.core->on_transport_closed(now());
