@@ -8,6 +8,9 @@ namespace mqtt::net {
 
 // --- connection -------------------------------------------------------------------------
 
+connection::connection(driver& d) : driver_(d) { ++driver_.live_; }
+connection::~connection() { --driver_.live_; }
+
 bool connection::send(std::vector<std::uint8_t>&& bytes) {
   if (state_ != state::open) return true;  // the broker no longer writes to it
   if (pending_.size() + writing_.size() + bytes.size() > output_queued_max) return false;
@@ -145,10 +148,13 @@ void driver::publish(broker::message msg) {
 }
 
 void driver::shutdown() {
+  if (stopped_) return;
+  core_.shutdown(now());
+  drain_actions();  // every connection closes after flushing its wills and DISCONNECT
   stopped_ = true;
   timer_.cancel();
   armed_deadline_.reset();
-  for (auto& [id, c] : connections_) c->abort();
+  for (auto& [id, c] : connections_) c->abort();  // none is left unless an action was lost
   connections_.clear();
 }
 

@@ -118,6 +118,20 @@ struct server::impl {
   driver drv;
   asio::signal_set signals;
   std::vector<std::shared_ptr<listener>> listeners;
+  asio::steady_timer closing{io};
+  std::chrono::steady_clock::time_point closing_deadline;
+
+  // After shutdown: stop once every connection has released its socket, or at the deadline.
+  void wait_for_connections() {
+    if (drv.live_connections() == 0 || std::chrono::steady_clock::now() >= closing_deadline) {
+      io.stop();
+      return;
+    }
+    closing.expires_after(std::chrono::milliseconds(10));
+    closing.async_wait([this](const error_code& ec) {
+      if (!ec) wait_for_connections();
+    });
+  }
 };
 
 server::server(const config& cfg, std::shared_ptr<broker::authenticator> authn,
@@ -145,7 +159,8 @@ void server::run() {
                 std::string("received ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
     for (auto& l : s.listeners) l->stop();
     s.drv.shutdown();
-    s.io.stop();
+    s.closing_deadline = std::chrono::steady_clock::now() + linger_timeout + std::chrono::seconds(1);
+    s.wait_for_connections();
   });
   for (auto& l : s.listeners) l->start();
   s.io.run();

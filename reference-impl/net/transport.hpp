@@ -43,8 +43,8 @@ class driver;
 // most one write in flight, the rest gathered into one pending buffer.
 class connection : public std::enable_shared_from_this<connection> {
  public:
-  explicit connection(driver& d) : driver_(d) {}
-  virtual ~connection() = default;
+  explicit connection(driver& d);
+  virtual ~connection();
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
 
@@ -110,9 +110,13 @@ class driver {
   void bytes(broker::connection_id id, std::span<const std::uint8_t> bytes);
   void closed(broker::connection_id id, const std::string& why);
   void publish(broker::message msg);
-  // Closes every connection and stops the timer.
+  // SIGTERM: the core publishes the wills and sends 5.0 clients DISCONNECT 0x8B; every
+  // connection then closes after writing what it was sent (within linger_timeout), and the
+  // timer stops. Nothing more is read.
   void shutdown();
   std::size_t connection_count() const { return connections_.size(); }
+  // Connection objects still alive (a closing one until its socket is released).
+  std::size_t live_connections() const { return live_; }
 
  private:
   void after_event();
@@ -129,6 +133,8 @@ class driver {
   broker::connection_id next_id_ = 1;
   std::vector<std::uint8_t> read_buffer_;
   bool stopped_ = false;
+  std::size_t live_ = 0;
+  friend class connection;
 };
 
 std::string endpoint_string(const tcp::endpoint& ep);

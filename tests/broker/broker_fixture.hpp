@@ -61,6 +61,10 @@ class broker_fixture {
     b.on_closed(id, now);
     pump();
   }
+  void shutdown() {
+    b.shutdown(now);
+    pump();
+  }
   void advance(broker::clock_ms ms) {
     now += ms;
     b.on_timer(now);

@@ -1,6 +1,7 @@
 // Broker core behaviour specific to MQTT 5.0 clients: reason codes, properties, topic
 // aliases, subscription options, shared subscriptions, expiry intervals and will delay.
 #include <boost/test/unit_test.hpp>
+#include <set>
 
 #include "broker_fixture.hpp"
 
@@ -216,6 +217,43 @@ BOOST_AUTO_TEST_CASE(disconnect_with_will_message_0x04) {
   auto leaver = f.connect(c);
   f.send(leaver, codec::disconnect{0x04, {}});
   BOOST_TEST(f.received_of<codec::publish>(watcher).size() == 1u);
+}
+
+// SIGTERM: no session outlives the process, so every will is published at once (a pending,
+// delayed one included, MQTT-3.1.2-8) while its subscribers are still connected; then 5.0
+// clients get DISCONNECT 0x8B (MQTT-4.13.1-1) and every connection closes.
+BOOST_AUTO_TEST_CASE(shutdown_publishes_wills_then_disconnects_0x8B) {
+  broker_fixture f;
+  auto watcher = f.connect(connect5("watcher"));
+  f.send(watcher, subscribe5(1, "w/#", {qos::at_most_once, false, false, 0}));
+  f.received(watcher);
+  auto now_will = connect5("leaver");
+  now_will.will = codec::will_message{"w/now", "bye", qos::at_most_once, false, {}};
+  auto leaver = f.connect(now_will);
+  auto delayed = connect5("delayed", false, 100);
+  delayed.will = codec::will_message{"w/later", "late", qos::at_most_once, false, {}};
+  delayed.will->props.will_delay_interval_s = 50;
+  f.network_close(f.connect(delayed));  // its will waits for the delay
+  auto old = broker_fixture::connect_packet("old");
+  old.will = codec::will_message{"w/old", "gone", qos::at_most_once, false, {}};
+  auto v311 = f.connect(old);
+  BOOST_TEST(f.received_of<codec::publish>(watcher).empty());
+
+  f.shutdown();
+  std::vector<codec::packet> got = f.received(watcher);
+  BOOST_TEST_REQUIRE(got.size() == 4u);
+  std::set<std::string_view> wills;
+  for (std::size_t i = 0; i < 3; ++i) wills.insert(std::get<codec::publish>(got[i]).topic);
+  BOOST_TEST((wills == std::set<std::string_view>{"w/now", "w/later", "w/old"}));
+  BOOST_TEST(std::get<codec::disconnect>(got[3]).reason_code == codec::reason::server_shutting_down);
+  std::vector<codec::disconnect> told = f.received_of<codec::disconnect>(leaver);
+  BOOST_TEST_REQUIRE(told.size() == 1u);
+  BOOST_TEST(told[0].reason_code == codec::reason::server_shutting_down);
+  BOOST_TEST(f.received_of<codec::disconnect>(v311).empty());  // 3.1.1: no server DISCONNECT
+  BOOST_TEST(f.closed(watcher));
+  BOOST_TEST(f.closed(leaver));
+  BOOST_TEST(f.closed(v311));
+  BOOST_TEST(!f.b.on_open(1000, {"127.0.0.1:1", "tcp"}, f.now));  // nothing after it
 }
 
 BOOST_AUTO_TEST_CASE(shared_subscription_round_robin__MQTT_4_8_2_3) {

@@ -129,6 +129,30 @@ BOOST_AUTO_TEST_CASE(sigterm_closes_connections_and_exits_0) {
   BOOST_TEST(c.closed_by_peer(2s));
 }
 
+// SIGTERM ends every session (nothing survives the process): the wills go out first, then
+// 5.0 clients get DISCONNECT 0x8B, Server shutting down (MQTT-3.1.2-8, MQTT-4.13.1-1).
+BOOST_AUTO_TEST_CASE(sigterm_publishes_wills_and_sends_disconnect_0x8b) {
+  broker_process b({"-p", "0"});
+  auto watcher = connected(b.port("tcp"), "watcher", codec::protocol_version::v5);
+  watcher.subscribe("w/#", codec::qos::at_most_once);
+  mqtt_test_client victim(connect_tcp(b.port("tcp")));
+  connect_options o;
+  o.client_id = "victim";
+  o.will = received_publish{"w/victim", "gone", codec::qos::at_most_once, false, false, 0};
+  BOOST_TEST_REQUIRE(victim.connect(o).code == 0);
+  BOOST_TEST(b.stop(SIGTERM, 5s) == 0);
+  std::optional<received_publish> will = watcher.next_publish(2s);
+  BOOST_TEST_REQUIRE(will.has_value());
+  BOOST_TEST(will->topic == "w/victim");
+  BOOST_TEST(will->payload == "gone");
+  std::optional<std::vector<std::uint8_t>> last = watcher.next_packet(2s);
+  BOOST_TEST_REQUIRE(last.has_value());
+  BOOST_TEST_REQUIRE(last->size() >= 3u);
+  BOOST_TEST((*last)[0] == 0xE0);  // DISCONNECT
+  BOOST_TEST((*last)[2] == codec::reason::server_shutting_down);
+  BOOST_TEST(victim.closed_by_peer(2s));
+}
+
 BOOST_AUTO_TEST_CASE(sigint_exits_0) {
   broker_process b({"-p", "0"});
   auto c = connected(b.port("tcp"), "victim");

@@ -2,6 +2,8 @@
 // closing of connections.
 #include "state.hpp"
 
+#include <algorithm>
+
 #include "mqtt/assert.hpp"
 #include "mqtt/codec/encoder.hpp"
 
@@ -19,6 +21,7 @@ broker::~broker() = default;
 bool broker::on_open(connection_id conn, const connection_info& info, clock_ms now) {
   state& s = *state_;
   MQTT_ASSERT(conn != 0 && !s.connections.contains(conn));
+  if (s.shut_down) return false;
   if (s.connections.size() >= s.opts.limits.connections_max) {
     s.log(log_level::warning, nullptr, "connection from " + info.remote + " refused: connections_max reached");
     return false;
@@ -74,6 +77,49 @@ void broker::on_timer(clock_ms now) {
 std::optional<clock_ms> broker::next_deadline() const {
   if (state_->timers.empty()) return std::nullopt;
   return state_->timers.top().at;
+}
+
+void broker::shutdown(clock_ms now) {
+  state& s = *state_;
+  s.shut_down = true;
+  // Nothing outlives the process, so every session ends now, and with it the wait of every
+  // will (MQTT-3.1.2-8): the wills go out first, while their subscribers are still connected.
+  // Connections and sessions in a fixed order (ids, serials), whatever the hash maps hold.
+  std::vector<connection_id> ids;
+  for (const auto& [id, c] : s.connections) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  for (connection_id id : ids) {
+    connection& c = *s.connections.at(id);
+    if (c.at != connection::phase::connected || !c.will) continue;
+    will_message w = std::move(*c.will);
+    c.will.reset();
+    s.publish_will(w, now);
+  }
+  std::vector<std::uint64_t> serials;
+  for (const auto& [serial, sess] : s.sessions_by_serial) {
+    if (sess->pending_will) serials.push_back(serial);
+  }
+  std::sort(serials.begin(), serials.end());
+  for (std::uint64_t serial : serials) {
+    session& sess = *s.sessions_by_serial.at(serial);
+    will_message w = std::move(*sess.pending_will);
+    sess.pending_will.reset();
+    s.publish_will(w, now);
+  }
+  // 5.0 clients past CONNACK are told why (0x8B Server shutting down, MQTT-4.13.1-1).
+  for (connection_id id : ids) {
+    auto it = s.connections.find(id);
+    if (it == s.connections.end()) continue;  // closed while the wills were sent
+    connection& c = *it->second;
+    if (is_v5(c) && c.at == connection::phase::connected) {
+      codec::disconnect d;
+      d.reason_code = codec::reason::server_shutting_down;
+      s.send(c, d);
+    }
+    s.log(log_level::info, &c, "closed: server shutting down");
+    s.close(c, close_reason::shutdown, now);
+  }
+  s.closed_connections.clear();
 }
 
 void broker::publish(message msg, clock_ms now) {

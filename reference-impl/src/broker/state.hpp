@@ -119,6 +119,7 @@ struct broker::state {
   statement_probe probe;
 
   std::unordered_map<connection_id, std::unique_ptr<connection>> connections;
+  bool shut_down = false;  // after shutdown(): no new connection is accepted
   // Connections closed during the current input call: their decoder may still be running.
   std::vector<std::unique_ptr<connection>> closed_connections;
   std::unordered_map<std::string, std::unique_ptr<session>> sessions;  // by client id

@@ -107,6 +107,11 @@ class broker {
   // The earliest time on_timer has work to do.
   std::optional<clock_ms> next_deadline() const;
 
+  // The broker is going away (SIGTERM): publishes every will now (no session survives the
+  // process), sends 5.0 clients DISCONNECT 0x8B (Server shutting down) and closes every
+  // connection. Nothing is accepted after it.
+  void shutdown(clock_ms now);
+
   // Publishes as the broker itself (the HTTP publish endpoint), with the rules of a PUBLISH
   // from a client: retained handling, matching, QoS downgrade.
   void publish(message msg, clock_ms now);
