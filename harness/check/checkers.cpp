@@ -181,15 +181,10 @@ class checker {
     return f < w_.filters.size() && t < w_.topics.size() &&
            sim::topic_matches(w_.filters[f], w_.topics[t]);
   }
-  bool shared(node_id n, std::uint16_t f) const {
+  // Whether a delivery on `t` to `n` may have come through a shared subscription.
+  bool via_shared(node_id n, std::uint16_t t) const {
     for (const sim::subscription_spec& s : spec(n).subscriptions) {
-      if (s.filter == f && !s.share_group.empty()) return true;
-    }
-    return false;
-  }
-  bool cycled(node_id n, std::uint16_t f) const {
-    for (const sim::subscription_spec& s : spec(n).subscriptions) {
-      if (s.filter == f && s.cycle_max_ms != 0) return true;
+      if (!s.share_group.empty() && filter_matches(s.filter, t)) return true;
     }
     return false;
   }
@@ -268,15 +263,13 @@ class checker {
   // publication the broker may forward after later ones).
   void check_order() {
     for (std::size_t s = 0; s < nodes_.size(); ++s) {
-      if (!spec(static_cast<node_id>(s)).subscriptions.empty() &&
-          !spec(static_cast<node_id>(s)).subscriptions.front().share_group.empty()) {
-        continue;  // MQTT-4.6.0-6 (5.0): the order rule is for non-shared subscriptions
-      }
       // Per key, the delivered message published last so far.
       std::map<std::tuple<node_id, std::uint16_t, std::uint8_t>, const record*> latest;
       std::unordered_map<std::uint64_t, bool> seen;
       for (const record* d : nodes_[s].deliveries) {
         if (d->retain || is_will_topic(d->topic)) continue;
+        // MQTT-4.6.0-6 (5.0): the order rule is for non-shared subscriptions.
+        if (via_shared(static_cast<node_id>(s), d->topic)) continue;
         const message_info* m = message(d->publisher, d->seq);
         if (!m || !seen.emplace(key_of(d->publisher, d->seq), true).second) continue;
         auto key = std::tuple{d->publisher, d->topic, m->invoked->qos};

@@ -112,16 +112,8 @@ workload make_shared() {
       "($share/g/s/#) that go offline now and then, a 5.0 and a 3.1.1 publisher";
   w.topics = standard_topics();
   w.filters = standard_filters();
-  client_spec a;
-  a.name = "c0";
-  a.version = protocol_version::v5;
-  a.persistent = true;
-  a.session_expiry_s = 3600;
+  client_spec a = persistent_subscriber();  // the same client, on the shared filter
   a.subscriptions = {{f_s, 2, 0, 0, "g"}};
-  a.offline_every_min_ms = 2'000;
-  a.offline_every_max_ms = 5'000;
-  a.offline_for_min_ms = 300;
-  a.offline_for_max_ms = 2'000;
   client_spec b = a;
   b.name = "c1";
   client_spec p = v5_publisher();
