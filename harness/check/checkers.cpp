@@ -135,6 +135,18 @@ class checker {
       }
       if (!n.session_starts.empty()) n.final_session_start = n.session_starts.back();
     }
+    // The subscriptions everything published after `since` is owed to: persistent sessions,
+    // filters held to the end with QoS >= 1, not cycled, not shared (a shared message is owed
+    // to the group, see check_shared).
+    for (std::size_t n = 0; n < nodes_.size(); ++n) {
+      const sim::client_spec& sp = spec(static_cast<node_id>(n));
+      if (!sp.persistent) continue;
+      for (const sim::subscription_spec& ss : sp.subscriptions) {
+        if (ss.cycle_max_ms != 0 || !ss.share_group.empty()) continue;
+        auto held = held_to_end(static_cast<node_id>(n), ss.filter);
+        if (held && held->second != 0) held_.push_back({static_cast<node_id>(n), ss.filter, held->first});
+      }
+    }
     for (std::size_t p = 0; p < nodes_.size(); ++p) {
       for (message_info& m : nodes_[p].messages) {
         if (!m.invoked) continue;
@@ -318,16 +330,7 @@ class checker {
   // QoS 1 and 2: every acknowledged message reaches every persistent subscriber whose session
   // (and subscription) held from before the publish to the end.
   void check_owed_messages() {
-    for (std::size_t s = 0; s < nodes_.size(); ++s) {
-      const sim::client_spec& sub = spec(static_cast<node_id>(s));
-      if (!sub.persistent) continue;
-      for (const sim::subscription_spec& ss : sub.subscriptions) {
-        if (ss.cycle_max_ms != 0 || !ss.share_group.empty()) continue;
-        auto held = held_to_end(static_cast<node_id>(s), ss.filter);
-        if (!held || held->second == 0) continue;
-        check_owed_to(static_cast<node_id>(s), ss.filter, held->first);
-      }
-    }
+    for (const held_subscription& h : held_) check_owed_to(h.node, h.filter, h.since);
   }
 
   void check_owed_to(node_id s, std::uint16_t f, sim_ms subscribed_at) {
@@ -543,21 +546,14 @@ class checker {
       if (c.node >= nodes_.size() || !spec(c.node).will || spec(c.node).will_qos == 0) continue;
       if (expected_will(c) != will_fate::published) continue;
       std::uint16_t t = w_.topic_index("will/" + spec(c.node).name);
-      for (std::size_t s = 0; s < nodes_.size(); ++s) {
-        const sim::client_spec& ws = spec(static_cast<node_id>(s));
-        if (!ws.persistent) continue;
-        for (const sim::subscription_spec& ss : ws.subscriptions) {
-          if (ss.cycle_max_ms != 0 || !filter_matches(ss.filter, t)) continue;
-          auto held = held_to_end(static_cast<node_id>(s), ss.filter);
-          if (!held || held->second == 0 || held->first >= c.end->at) continue;
-          if (delivered.count({static_cast<node_id>(s), id})) continue;
-          report("will-missing",
-                 pick(c.node, "MQTT-3.1.2-8, MQTT-3.1.2-24", "MQTT-3.1.2-8, MQTT-3.1.2-22"),
-                 name(static_cast<node_id>(s)) + " never got the will of " + name(c.node) +
-                     "'s connection " + std::to_string(id) +
-                     ", which ended without a normal DISCONNECT",
-                 {c.delivered_connect, c.end});
-        }
+      for (const held_subscription& h : held_) {
+        if (!filter_matches(h.filter, t) || h.since >= c.end->at) continue;
+        if (delivered.count({h.node, id})) continue;
+        report("will-missing",
+               pick(c.node, "MQTT-3.1.2-8, MQTT-3.1.2-24", "MQTT-3.1.2-8, MQTT-3.1.2-22"),
+               name(h.node) + " never got the will of " + name(c.node) + "'s connection " +
+                   std::to_string(id) + ", which ended without a normal DISCONNECT",
+               {c.delivered_connect, c.end});
       }
     }
   }
@@ -708,6 +704,12 @@ class checker {
   const sim::workload& w_;
   std::vector<node_info> nodes_;
   std::unordered_map<std::uint64_t, conn_info> conns_;
+  struct held_subscription {
+    node_id node;
+    std::uint16_t filter;
+    sim_ms since;  // the SUBACK in the node's final session
+  };
+  std::vector<held_subscription> held_;
   std::vector<sim_ms> crashes_;
   const record* heal_ = nullptr;
   std::vector<violation> out_;
