@@ -9,14 +9,17 @@
 #include <optional>
 #include <string>
 
-#include "cli/hex.hpp"
-#include "cli/packet_json.hpp"
+#include "wire/hex.hpp"
+#include "wire/packet_json.hpp"
 #include "mqtt/codec/decoder.hpp"
 
 namespace harness::cli {
 namespace {
 
 namespace codec = mqtt::codec;
+using wire::parse_hex;
+using wire::hex_error;
+using wire::to_json;
 
 constexpr int exit_ok = 0;
 constexpr int exit_malformed = 1;

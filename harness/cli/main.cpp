@@ -6,6 +6,7 @@
 #include "cli/bench_command.hpp"
 #include "cli/decode_command.hpp"
 #include "cli/rules_command.hpp"
+#include "cli/run_command.hpp"
 #include "cli/sim_command.hpp"
 
 namespace {
@@ -13,6 +14,8 @@ namespace {
 constexpr std::string_view usage =
     "usage: mqtt-harness COMMAND [ARGS...]\n"
     "commands:\n"
+    "  run       run the conformance scenarios on the simulated reference broker or a real broker\n"
+    "  report    merge the reports of several runs into one page\n"
     "  decode    decode a hex dump of MQTT traffic into JSON Lines\n"
     "  bench     load a broker: publishers, subscribers, msgs/s and latency\n"
     "  rules     list the wire-level rules the codec enforces, with statement IDs\n"
@@ -31,6 +34,8 @@ int main(int argc, char** argv) {
   }
   std::string_view command = args.front();
   std::span<const std::string_view> rest(args.data() + 1, args.size() - 1);
+  if (command == "run") return harness::cli::run_command(rest);
+  if (command == "report") return harness::cli::report_command(rest);
   if (command == "decode") return harness::cli::decode_command(rest);
   if (command == "bench") return harness::cli::bench_command(rest);
   if (command == "rules") return harness::cli::rules_command(rest);

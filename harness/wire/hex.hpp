@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace harness::cli {
+namespace harness::wire {
 
 struct hex_error {
   std::size_t position;  // index of the offending character in the text
@@ -18,4 +18,4 @@ struct hex_error {
 std::vector<std::uint8_t> parse_hex(std::string_view text, std::optional<hex_error>& error);
 std::string to_hex(std::string_view bytes);
 
-}  // namespace harness::cli
+}  // namespace harness::wire

@@ -6,11 +6,11 @@
 #include "mqtt/codec/error.hpp"
 #include "mqtt/codec/packet.hpp"
 
-namespace harness::cli {
+namespace harness::wire {
 
 // {"type": "PUBLISH", "flags": 2, ...every field and property}.
 boost::json::object to_json(const mqtt::codec::packet& p, mqtt::codec::protocol_version v);
 // {"error": sentence, "statement": ID, "reason_code": n, "reason": name, "offset": n, ...}.
 boost::json::object to_json(const mqtt::codec::error& e);
 
-}  // namespace harness::cli
+}  // namespace harness::wire

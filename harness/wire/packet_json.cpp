@@ -1,14 +1,14 @@
 // JSON form of decoded packets: field names follow the standard's terms in snake_case;
 // binary fields are hex, with a "text" twin when they hold valid UTF-8.
-#include "cli/packet_json.hpp"
+#include "wire/packet_json.hpp"
 
 #include <boost/json.hpp>
 
-#include "cli/hex.hpp"
+#include "wire/hex.hpp"
 #include "mqtt/codec/encoder.hpp"
 #include "mqtt/codec/validate.hpp"
 
-namespace harness::cli {
+namespace harness::wire {
 namespace {
 
 namespace json = boost::json;
@@ -204,4 +204,4 @@ json::object to_json(const codec::error& e) {
   return o;
 }
 
-}  // namespace harness::cli
+}  // namespace harness::wire

@@ -1,7 +1,7 @@
 // Hex text to bytes and back.
-#include "cli/hex.hpp"
+#include "wire/hex.hpp"
 
-namespace harness::cli {
+namespace harness::wire {
 namespace {
 
 int digit_value(char c) {
@@ -55,4 +55,4 @@ std::string to_hex(std::string_view bytes) {
   return out;
 }
 
-}  // namespace harness::cli
+}  // namespace harness::wire

@@ -1,0 +1,45 @@
+// A real broker as a target: each case's clients are real connections (TCP, WebSocket, TLS,
+// secure WebSocket) driven from one event loop under the steady clock, with the interpreter's
+// deadlines scaled by the profile's time factor. Packets are framed by MQTT, never by read().
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "run/profile.hpp"
+#include "run/target.hpp"
+#include "script/scenario.hpp"
+
+namespace harness::real {
+
+using run::case_run;
+using run::profile;
+
+struct real_options {
+  std::string url;       // tcp://, mqtt://, ws://, wss://, tls://, mqtts://
+  std::string ca_file;   // TLS: verify the broker against it
+  bool insecure = false; // TLS: do not verify
+};
+
+case_run run_on_real(const script::scenario& s, const script::case_context& ctx, const real_options& o);
+
+// Connects, sends a CONNECT and waits for a CONNACK; nullopt when the broker answered, else
+// what went wrong.
+std::optional<std::string> probe_liveness(const real_options& o, const profile& p);
+
+class real_target final : public run::target {
+ public:
+  real_target(real_options o, profile p) : options_(std::move(o)), profile_(std::move(p)) {}
+  std::string name() const override { return options_.url; }
+  bool shared() const override { return true; }
+  case_run run_case(const script::scenario& s, const script::case_context& ctx) override {
+    return run_on_real(s, ctx, options_);
+  }
+  std::optional<std::string> probe() override { return probe_liveness(options_, profile_); }
+
+ private:
+  real_options options_;
+  profile profile_;
+};
+
+}  // namespace harness::real

@@ -1,0 +1,62 @@
+// A target profile: what a broker offers (versions, QoS, retain, wildcards, shared
+// subscriptions, limits, credentials, a denied topic) and where it listens, read from TOML.
+// Scenarios that need what the profile lacks are skipped, with the reason shown.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "mqtt/codec/types.hpp"
+
+namespace harness::run {
+
+struct profile {
+  std::string name = "mqtt-ref-broker";
+  std::string file;  // where it was read from, empty for the built-in default
+  std::vector<mqtt::codec::protocol_version> versions{mqtt::codec::protocol_version::v3_1_1,
+                                                      mqtt::codec::protocol_version::v5};
+  double time_factor = 1.0;
+  std::uint64_t default_within_ms = 5'000;
+
+  // [capabilities]
+  std::uint8_t max_qos = 2;
+  bool retain = true;
+  bool wildcards = true;
+  bool shared_subscriptions = true;
+  bool subscription_identifiers = true;
+  std::uint16_t topic_alias_maximum = 10;
+  std::uint16_t receive_maximum = 20;
+  std::uint32_t maximum_packet_size = 0;  // 0: the broker announces none
+  bool zero_length_client_id = true;
+  bool will_delay = true;
+  bool session_expiry = true;
+  bool message_expiry = true;
+  bool request_response = true;
+
+  // [credentials] and [acl]
+  std::optional<std::string> user_name;
+  std::optional<std::string> password;
+  std::optional<std::string> denied_topic;
+
+  // [target]: URLs by transport name (tcp, ws, tls, wss)
+  std::map<std::string, std::string> urls;
+
+  std::set<std::string> capabilities() const;
+  // $profile.KEY values for scenarios.
+  std::map<std::string, std::string> values() const;
+};
+
+struct profile_result {
+  std::optional<profile> value;
+  std::string error;  // "file:line:col: message"
+};
+
+// Unknown keys are errors, so a misspelt capability does not silently keep its default.
+profile_result load_profile(const std::string& path);
+profile_result parse_profile(const std::string& text, const std::string& path);
+
+}  // namespace harness::run

@@ -1,0 +1,35 @@
+// Targets, and what a target gives back for one case: the interpreter's verdict with its wire log and how
+// long it took (wall time, and virtual time on the simulator).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "script/interpreter.hpp"
+
+namespace harness::run {
+
+struct case_run {
+  script::case_outcome outcome;
+  std::vector<script::transcript_entry> transcript;
+  std::size_t transcript_dropped = 0;
+  std::uint64_t simulated_ms = 0;  // virtual time the case took (simulator only)
+  std::vector<std::string> statements_enforced;  // the broker's probe counts (simulator only)
+};
+
+// Where cases run: the simulator or a real broker. run_case is called from several threads at
+// once, each with its own case.
+class target {
+ public:
+  virtual ~target() = default;
+  virtual std::string name() const = 0;
+  // A real broker is shared by every case: hostile scenarios run alone, followed by a probe.
+  virtual bool shared() const = 0;
+  virtual case_run run_case(const script::scenario& s, const script::case_context& ctx) = 0;
+  // nullopt when the broker answers a fresh connection, else what went wrong.
+  virtual std::optional<std::string> probe() = 0;
+};
+
+}  // namespace harness::run

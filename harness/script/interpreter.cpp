@@ -1,0 +1,673 @@
+// Step by step: each step either completes at once or waits for events or its deadline.
+// Packets a step did not ask about stay in the client's inbox for later steps; types the
+// scenario ignores are dropped as they arrive.
+#include "script/interpreter.hpp"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cmath>
+
+#include "mqtt/codec/decoder.hpp"
+#include "wire/hex.hpp"
+#include "wire/packet_json.hpp"
+
+namespace harness::script {
+
+namespace json = boost::json;
+namespace codec = mqtt::codec;
+
+std::string_view to_string(close_kind k) {
+  switch (k) {
+    case close_kind::fin: return "FIN";
+    case close_kind::reset: return "RST";
+    case close_kind::read_error: return "read error";
+    case close_kind::tls_close: return "TLS close";
+    case close_kind::ws_close: return "WebSocket close";
+    case close_kind::refused: return "connect failed";
+  }
+  return "closed";
+}
+
+struct interpreter::client {
+  std::string name;
+  client_defaults defaults;
+  std::uint64_t conn = 0;  // 0: none yet, or dropped by the scenario
+  bool opening = false;
+  bool open = false;
+  std::optional<std::string> closed;  // how the broker side ended the current connection
+  std::unique_ptr<codec::stream_decoder> decoder;
+  std::optional<json::object> malformed;  // the broker sent bytes that do not decode
+  std::deque<json::object> inbox;
+  std::vector<json::object> history;  // every packet received, in order
+  std::set<std::string> ignored;
+  std::optional<std::uint32_t> maximum_packet_size;
+};
+
+namespace {
+
+constexpr std::size_t actual_items_max = 6;
+
+// "PUBLISH {...}": the packet without its type, flags, empty properties and the hex twin of a
+// text payload, for messages.
+std::string compact(const json::object& o) {
+  const json::value* type = o.if_contains("type");
+  std::string s = type && type->is_string() ? std::string(type->get_string()) : "?";
+  json::object rest;
+  for (const auto& [k, v] : o) {
+    if (k == "type" || k == "flags") continue;
+    if (k == "properties" && v.is_object() && v.get_object().empty()) continue;
+    if (k == "payload_hex" && o.contains("payload")) continue;
+    rest[k] = v;
+  }
+  if (!rest.empty()) s += " " + json::serialize(rest);
+  return s;
+}
+
+json::object view_of(std::span<const std::uint8_t> bytes, protocol_version v) {
+  codec::decode_options o;
+  o.version = v;
+  o.adopt_connect_version = true;
+  codec::stream_decoder d(o);
+  json::object view;
+  std::size_t count = 0;
+  auto err = d.feed(bytes, [&](const codec::packet& p) {
+    if (count++ == 0) view = wire::to_json(p, d.version());
+  });
+  if (err || count != 1 || d.mid_packet()) {
+    json::object raw;
+    raw["type"] = "raw";
+    raw["raw_hex"] = wire::to_hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    if (err) raw["malformed"] = std::string(err->statement()) + ": " + std::string(err->message());
+    return raw;
+  }
+  return view;
+}
+
+}  // namespace
+
+interpreter::interpreter(const scenario& s, case_context ctx) : s_(s), ctx_(std::move(ctx)) {
+  bind_.topic_prefix = "mh/" + ctx_.run_tag;
+  bind_.profile = ctx_.profile_values;
+  for (const step& st : s_.steps) {
+    std::string name = std::visit([](const auto& b) -> std::string {
+      if constexpr (requires { b.client; }) return b.client;
+      return {};
+    }, st.body);
+    if (!name.empty()) get(name);
+  }
+  // The budget: every step's own deadline in turn, plus the context's slack.
+  budget_ms_ = ctx_.case_budget_ms;
+  for (const step& st : s_.steps) {
+    if (const auto* e = std::get_if<expect_step>(&st.body)) budget_ms_ += e->duration_ms.value_or(ctx_.default_within_ms);
+    else if (const auto* w = std::get_if<wait_step>(&st.body)) budget_ms_ += w->duration_ms;
+    else if (std::holds_alternative<connect_step>(st.body)) budget_ms_ += ctx_.default_within_ms;
+  }
+}
+
+interpreter::~interpreter() = default;
+
+interpreter::client& interpreter::get(const std::string& name) {
+  auto& slot = clients_[name];
+  if (!slot) {
+    slot = std::make_unique<client>();
+    slot->name = name;
+    slot->defaults.version = ctx_.version;
+    slot->defaults.client_id = "mh" + ctx_.run_tag + name;
+    bind_.client_ids[name] = slot->defaults.client_id;
+  }
+  return *slot;
+}
+
+const std::string& interpreter::client_id(const std::string& name) const { return bind_.client_ids.at(name); }
+
+interpreter::client* interpreter::by_conn(std::uint64_t conn) {
+  auto it = conns_.find(conn);
+  return it == conns_.end() ? nullptr : it->second;
+}
+
+ms interpreter::scaled(ms d) const { return static_cast<ms>(std::llround(static_cast<double>(d) * ctx_.time_factor)); }
+
+bool interpreter::applies(const step& st) const {
+  return st.only.empty() || std::find(st.only.begin(), st.only.end(), ctx_.version) != st.only.end();
+}
+
+void interpreter::record(transcript_entry e) {
+  if (transcript_.size() >= ctx_.transcript_max) {
+    ++transcript_dropped_;
+    return;
+  }
+  transcript_.push_back(std::move(e));
+}
+
+void interpreter::start(ms now) {
+  started_at_ = now;
+  now_ = now;
+  advance(now);
+}
+
+void interpreter::on_open(std::uint64_t conn, ms now) {
+  now_ = now;
+  client* c = by_conn(conn);
+  if (!c || c->conn != conn) return;
+  c->opening = false;
+  c->open = true;
+  record({now, transcript_entry::kind::opened, c->name, conn, {}, "connected", 0});
+  advance(now);
+}
+
+void interpreter::on_bytes(std::uint64_t conn, std::span<const std::uint8_t> bytes, ms now) {
+  now_ = now;
+  client* c = by_conn(conn);
+  if (!c || c->conn != conn || c->malformed) return;
+  int line = pc_ < s_.steps.size() ? s_.steps[pc_].pos.line : 0;
+  auto err = c->decoder->feed(bytes, [&](const codec::packet& p) {
+    json::object o = wire::to_json(p, c->decoder->version());
+    record({now, transcript_entry::kind::received, c->name, conn, o, {}, line});
+    c->history.push_back(o);
+    if (!c->ignored.contains(std::string(codec::to_string(codec::type_of(p))))) c->inbox.push_back(std::move(o));
+  });
+  if (err) {
+    json::object o = wire::to_json(*err);
+    record({now, transcript_entry::kind::note, c->name, conn, o, "the broker sent a malformed packet", line});
+    c->malformed = std::move(o);
+  }
+  advance(now);
+}
+
+void interpreter::on_closed(std::uint64_t conn, close_kind how, const std::string& detail, ms now) {
+  now_ = now;
+  client* c = by_conn(conn);
+  if (!c || c->conn != conn) return;
+  std::string text(to_string(how));
+  if (!detail.empty()) text += " (" + detail + ")";
+  record({now, transcript_entry::kind::closed, c->name, conn, {}, text, pc_ < s_.steps.size() ? s_.steps[pc_].pos.line : 0});
+  if (c->opening) {
+    c->opening = false;
+    c->conn = 0;
+    finish(verdict::error, "client " + c->name + " could not connect: " + text, pc_ < s_.steps.size() ? &s_.steps[pc_] : nullptr);
+    return;
+  }
+  c->open = false;
+  c->closed = text;
+  advance(now);
+}
+
+void interpreter::on_timer(ms now) {
+  now_ = now;
+  advance(now);
+}
+
+std::vector<action> interpreter::take_actions() { return std::exchange(actions_, {}); }
+
+std::optional<ms> interpreter::next_wake() const {
+  if (finished_) return std::nullopt;
+  ms budget = started_at_ + scaled(budget_ms_);
+  return deadline_ ? std::min(*deadline_, budget) : budget;
+}
+
+void interpreter::finish(verdict v, const std::string& message, const step* st, std::vector<std::string> expected,
+                         std::string actual) {
+  if (finished_) return;
+  finished_ = true;
+  outcome_.result = v;
+  outcome_.message = message;
+  outcome_.line = st ? st->pos.line : 0;
+  outcome_.expected = std::move(expected);
+  outcome_.actual = std::move(actual);
+  deadline_.reset();
+  // Whatever the scenario left open goes away with a FIN.
+  for (auto& [name, c] : clients_) {
+    if (c->conn != 0 && (c->open || c->opening)) actions_.push_back({action::kind::close, c->conn, {}});
+    c->open = false;
+    c->opening = false;
+  }
+}
+
+void interpreter::fail_step(const step& st, bool precondition, const std::string& message,
+                            std::vector<std::string> expected, std::string actual) {
+  std::string where = s_.file + ":" + std::to_string(st.pos.line);
+  finish(precondition ? verdict::inconclusive : verdict::fail,
+         where + ": " + (precondition ? "precondition failed: " : "") + message, &st, std::move(expected), std::move(actual));
+}
+
+std::string interpreter::actual_text(const client& c) const {
+  std::string s;
+  if (c.malformed) s += "a malformed packet: " + compact(*c.malformed) + "; ";
+  std::size_t n = 0;
+  for (const auto& o : c.inbox) {
+    if (n++ == actual_items_max) {
+      s += "... (" + std::to_string(c.inbox.size() - actual_items_max) + " more); ";
+      break;
+    }
+    s += compact(o) + "; ";
+  }
+  if (c.closed) s += "connection closed (" + *c.closed + ")";
+  else if (!c.open && c.conn == 0) s += "no connection";
+  if (s.empty()) s = "nothing";
+  while (s.size() >= 2 && s.ends_with("; ")) s.resize(s.size() - 2);
+  return s;
+}
+
+void interpreter::advance(ms now) {
+  while (!finished_) {
+    if (now >= started_at_ + scaled(budget_ms_)) {
+      finish(verdict::error, "the scenario ran longer than its budget of " + std::to_string(scaled(budget_ms_) / 1000) + " s",
+             pc_ < s_.steps.size() ? &s_.steps[pc_] : nullptr);
+      return;
+    }
+    if (pc_ >= s_.steps.size()) {
+      if (nonstrict_notes_.empty()) {
+        finish(verdict::pass, "", nullptr);
+      } else {
+        std::string m;
+        for (const auto& n : nonstrict_notes_) m += (m.empty() ? "" : "; ") + n;
+        finish(verdict::nonstrict, m, nullptr);
+      }
+      return;
+    }
+    const step& st = s_.steps[pc_];
+    if (!applies(st)) {
+      ++pc_;
+      continue;
+    }
+    status r;
+    try {
+      r = run_step(st, now);
+    } catch (const resolve_error& e) {
+      finish(verdict::error, s_.file + ":" + std::to_string(e.pos.line) + ": " + e.what(), &st);
+      return;
+    } catch (const build_error& e) {
+      finish(verdict::error, s_.file + ":" + std::to_string(e.pos.line) + ": " + e.what(), &st);
+      return;
+    }
+    if (finished_ || r == status::waiting) return;
+    ++pc_;
+    step_started_ = false;
+    deadline_.reset();
+  }
+}
+
+interpreter::status interpreter::run_step(const step& st, ms now) {
+  bool first = !step_started_;
+  step_started_ = true;
+  return std::visit(
+      [&](const auto& body) -> status {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, connect_step>) {
+          return run_connect(st, body, now);
+        } else if constexpr (std::is_same_v<T, send_step>) {
+          return run_send(st, body, now);
+        } else if constexpr (std::is_same_v<T, expect_step>) {
+          if (first) deadline_ = now + scaled(body.duration_ms.value_or(ctx_.default_within_ms));
+          return run_expect(st, body, now);
+        } else if constexpr (std::is_same_v<T, close_step>) {
+          return run_close(body, now);
+        } else if constexpr (std::is_same_v<T, wait_step>) {
+          if (first) deadline_ = now + scaled(body.duration_ms);
+          return now >= *deadline_ ? status::done : status::waiting;
+        } else if constexpr (std::is_same_v<T, ignore_step>) {
+          client& c = get(body.client);
+          for (packet_type t : body.types) {
+            std::string name(codec::to_string(t));
+            c.ignored.insert(name);
+            std::erase_if(c.inbox, [&](const json::object& o) { return o.at("type").as_string() == name; });
+          }
+          return status::done;
+        } else {
+          return run_assert(st, body);
+        }
+      },
+      st.body);
+}
+
+void interpreter::open_connection(client& c, ms now) {
+  c.conn = next_conn_++;
+  conns_[c.conn] = &c;
+  c.opening = true;
+  c.open = false;
+  c.closed.reset();
+  c.malformed.reset();
+  c.inbox.clear();
+  c.maximum_packet_size.reset();
+  codec::decode_options o;
+  o.version = c.defaults.version;
+  o.receiver = codec::receiver_role::client;
+  o.adopt_connect_version = false;
+  c.decoder = std::make_unique<codec::stream_decoder>(o);
+  actions_.push_back({action::kind::open, c.conn, {}});
+  deadline_ = now + scaled(ctx_.default_within_ms);
+}
+
+void interpreter::write(client& c, std::vector<std::uint8_t> bytes, const step& st, ms now) {
+  json::object view = view_of(bytes, c.defaults.version);
+  if (!c.open) {
+    record({now, transcript_entry::kind::note, c.name, c.conn, view, "not sent: the connection is closed", st.pos.line});
+    return;
+  }
+  record({now, transcript_entry::kind::sent, c.name, c.conn, view, {}, st.pos.line});
+  actions_.push_back({action::kind::write, c.conn, std::move(bytes)});
+}
+
+interpreter::status interpreter::run_connect(const step& st, const connect_step& cs, ms now) {
+  client& c = get(cs.client);
+  if (!c.opening && !c.open) {
+    if (c.conn != 0 && !c.closed) actions_.push_back({action::kind::close, c.conn, {}});
+    open_connection(c, now);
+    return status::waiting;
+  }
+  if (c.opening) {
+    if (deadline_ && now >= *deadline_) {
+      finish(verdict::error, s_.file + ":" + std::to_string(st.pos.line) + ": client " + c.name + " could not connect in time", &st);
+    }
+    return status::waiting;
+  }
+  if (cs.open_only) return status::done;
+  built_packet p = build_packet(packet_type::connect, cs.fields, bind_, c.defaults, false, st.pos);
+  c.maximum_packet_size = p.maximum_packet_size;
+  codec::decode_options o = c.decoder->options();
+  o.version = p.version;
+  if (p.maximum_packet_size) o.maximum_packet_size = *p.maximum_packet_size;
+  if (!c.decoder->mid_packet() && c.decoder->offset() == 0) c.decoder = std::make_unique<codec::stream_decoder>(o);
+  write(c, std::move(p.bytes), st, now);
+  return status::done;
+}
+
+interpreter::status interpreter::run_send(const step& st, const send_step& s, ms now) {
+  client& c = get(s.client);
+  if (!c.open && !c.closed) {
+    finish(verdict::error, s_.file + ":" + std::to_string(st.pos.line) + ": client " + c.name + " has no connection (connect or open it first)", &st);
+    return status::done;
+  }
+  if (s.raw_hex) {
+    std::optional<wire::hex_error> problem;
+    auto bytes = wire::parse_hex(resolve_text(*s.raw_hex, bind_), problem);
+    if (problem) throw build_error(s.raw_hex->pos, "raw: " + problem->message);
+    write(c, std::move(bytes), st, now);
+    return status::done;
+  }
+  built_packet p = build_packet(s.type, s.fields, bind_, c.defaults, s.unchecked, st.pos);
+  if (s.type == packet_type::connect && c.decoder && c.decoder->offset() == 0) {
+    codec::decode_options o = c.decoder->options();
+    o.version = p.version;
+    if (p.maximum_packet_size) o.maximum_packet_size = *p.maximum_packet_size;
+    c.decoder = std::make_unique<codec::stream_decoder>(o);
+  }
+  write(c, std::move(p.bytes), st, now);
+  return status::done;
+}
+
+interpreter::status interpreter::run_close(const close_step& cs, ms now) {
+  client& c = get(cs.client);
+  if (c.conn == 0 || (!c.open && !c.opening)) return status::done;
+  action::kind k = cs.k == close_step::kind::close ? action::kind::close
+                   : cs.k == close_step::kind::reset ? action::kind::reset
+                                                     : action::kind::half_close;
+  actions_.push_back({k, c.conn, {}});
+  const char* what = cs.k == close_step::kind::close ? "closed by the scenario (FIN)"
+                     : cs.k == close_step::kind::reset ? "reset by the scenario (RST)"
+                                                       : "half-closed by the scenario (FIN, still reading)";
+  record({now, transcript_entry::kind::note, c.name, c.conn, {}, what, 0});
+  if (cs.k != close_step::kind::half_close) {
+    c.open = false;
+    c.opening = false;
+    c.conn = 0;
+    c.inbox.clear();
+  }
+  return status::done;
+}
+
+bool interpreter::check_unsupported(client& c, const json::object& connack) {
+  if (c.defaults.version != protocol_version::v5) return false;
+  const json::value* props = connack.if_contains("properties");
+  if (!props || !props->is_object()) return false;
+  const auto& p = props->get_object();
+  auto value = [&](const char* key) -> std::optional<std::int64_t> {
+    const json::value* v = p.if_contains(key);
+    if (!v || !v->is_number()) return std::nullopt;
+    return v->to_number<std::int64_t>();
+  };
+  auto needs = [&](const char* cap) { return std::find(s_.needs.begin(), s_.needs.end(), cap) != s_.needs.end(); };
+  std::string why;
+  if (auto q = value("maximum_qos")) {
+    if (needs("qos2") && *q < 2) why = "CONNACK Maximum QoS " + std::to_string(*q) + " (the scenario needs QoS 2)";
+    if (needs("qos1") && *q < 1) why = "CONNACK Maximum QoS 0 (the scenario needs QoS 1)";
+  }
+  if (needs("retain") && value("retain_available") == 0) why = "CONNACK Retain Available 0";
+  if (needs("wildcards") && value("wildcard_subscription_available") == 0) why = "CONNACK Wildcard Subscription Available 0";
+  if (needs("subscription_identifiers") && value("subscription_identifier_available") == 0) why = "CONNACK Subscription Identifier Available 0";
+  if (needs("shared_subscriptions") && value("shared_subscription_available") == 0) why = "CONNACK Shared Subscription Available 0";
+  if (needs("topic_alias") && value("topic_alias_maximum").value_or(0) == 0) why = "CONNACK Topic Alias Maximum 0";
+  if (why.empty()) return false;
+  finish(verdict::unsupported, "the broker says it lacks a capability the profile claims: " + why, nullptr);
+  return true;
+}
+
+interpreter::status interpreter::run_expect(const step& st, const expect_step& e, ms now) {
+  client& c = get(e.client);
+  bool timed_out = deadline_ && now >= *deadline_;
+  std::string within = std::to_string(scaled(e.duration_ms.value_or(ctx_.default_within_ms))) + " ms";
+  auto fail = [&](const std::string& m, std::vector<std::string> expected) {
+    fail_step(st, e.precondition, m, std::move(expected), actual_text(c));
+    return status::done;
+  };
+  switch (e.k) {
+    case expect_step::kind::packet: {
+      const packet_pattern& pat = e.packets.front();
+      std::string want = describe(pat, bind_);
+      if (c.malformed) return fail("expected " + want + ", but the broker sent a malformed packet", {want});
+      for (auto it = c.inbox.begin(); it != c.inbox.end(); ++it) {
+        if (!matches(pat, *it, bind_)) continue;
+        json::object got = std::move(*it);
+        c.inbox.erase(it);
+        if (pat.type == packet_type::connack && check_unsupported(c, got)) return status::done;
+        if (!pat.capture.empty()) bind_.captures[pat.capture] = std::move(got);
+        return status::done;
+      }
+      // A reply that can come only once (CONNACK) or that answers the same packet id, but
+      // with other fields, fails at once instead of at the deadline.
+      static const std::set<std::string> replies{"CONNACK", "SUBACK", "UNSUBACK", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP"};
+      std::string type(codec::to_string(pat.type));
+      if (replies.contains(type)) {
+        std::optional<json::value> want_id;
+        for (const matcher& m : pat.matchers) {
+          if ((m.field == "packet_id" || m.field == "id") && m.oper == matcher::op::eq) want_id = resolve(m.values[0], bind_);
+        }
+        for (const auto& o : c.inbox) {
+          if (o.at("type").as_string() != type) continue;
+          const json::value* id = o.if_contains("packet_id");
+          if (!want_id || (id && same_value(*id, *want_id))) return fail("expected " + want + ", got another " + type, {want});
+        }
+      }
+      if (c.closed) return fail("expected " + want + ", but the connection closed", {want});
+      if (timed_out) return fail("expected " + want + " within " + within, {want});
+      return status::waiting;
+    }
+    case expect_step::kind::closed:
+      if (c.closed) {
+        c.inbox.clear();
+        return status::done;
+      }
+      if (c.conn == 0) return fail("expected the connection to close, but the scenario has none", {"closed"});
+      if (timed_out) return fail("expected the broker to close the connection within " + within, {"closed"});
+      return status::waiting;
+    case expect_step::kind::nothing:
+      if (!c.inbox.empty() || c.closed || c.malformed) {
+        return fail("expected nothing for " + within, {"nothing"});
+      }
+      return timed_out ? status::done : status::waiting;
+    case expect_step::kind::none_of_type: {
+      const packet_pattern& pat = e.packets.front();
+      std::string want = "no " + describe(pat, bind_);
+      for (const auto& o : c.inbox) {
+        if (matches(pat, o, bind_)) {
+          fail_step(st, e.precondition, "expected " + want + " for " + within + ", got " + compact(o), {want}, actual_text(c));
+          return status::done;
+        }
+      }
+      return timed_out ? status::done : status::waiting;
+    }
+    case expect_step::kind::unordered: return expect_unordered(st, e, c, now);
+    case expect_step::kind::one_of: return expect_one_of(st, e, c, now);
+  }
+  return status::done;
+}
+
+namespace {
+
+// Assigns each pattern a distinct inbox entry (backtracking: patterns are few); `used` holds
+// the chosen indexes, in pattern order.
+bool assign(const std::vector<const packet_pattern*>& pats, std::size_t k, const std::deque<json::object>& inbox,
+            const bindings& b, std::vector<std::size_t>& used) {
+  if (k == pats.size()) return true;
+  for (std::size_t i = 0; i < inbox.size(); ++i) {
+    if (std::find(used.begin(), used.end(), i) != used.end()) continue;
+    if (!matches(*pats[k], inbox[i], b)) continue;
+    used.push_back(i);
+    if (assign(pats, k + 1, inbox, b, used)) return true;
+    used.pop_back();
+  }
+  return false;
+}
+
+// Matches an outcome's packets in order, each after the one before; `closed` needs the close.
+bool outcome_complete(const alternative& a, const std::deque<json::object>& inbox, bool closed, const bindings& b,
+                      std::vector<std::size_t>& used) {
+  std::size_t from = 0;
+  for (const outcome_item& it : a.items) {
+    if (it.k == outcome_item::kind::nothing) return false;
+    if (it.k == outcome_item::kind::closed) {
+      if (!closed) return false;
+      continue;
+    }
+    bool found = false;
+    for (std::size_t i = from; i < inbox.size(); ++i) {
+      if (matches(it.packet, inbox[i], b)) {
+        used.push_back(i);
+        from = i + 1;
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+void erase_indexes(std::deque<json::object>& inbox, std::vector<std::size_t> used) {
+  std::sort(used.rbegin(), used.rend());
+  for (std::size_t i : used) inbox.erase(inbox.begin() + static_cast<std::ptrdiff_t>(i));
+}
+
+std::string describe_outcome(const alternative& a, const bindings& b) {
+  std::string s;
+  for (const outcome_item& it : a.items) {
+    if (!s.empty()) s += " then ";
+    s += it.k == outcome_item::kind::closed ? "closed" : it.k == outcome_item::kind::nothing ? "nothing" : describe(it.packet, b);
+  }
+  s += " => " + std::string(to_string(a.result));
+  if (!a.note.empty()) s += " (" + a.note + ")";
+  return s;
+}
+
+}  // namespace
+
+interpreter::status interpreter::expect_unordered(const step& st, const expect_step& e, client& c, ms now) {
+  std::vector<const packet_pattern*> pats;
+  for (const auto& p : e.packets) pats.push_back(&p);
+  std::vector<std::size_t> used;
+  if (assign(pats, 0, c.inbox, bind_, used)) {
+    for (std::size_t k = 0; k < pats.size(); ++k) {
+      if (!pats[k]->capture.empty()) bind_.captures[pats[k]->capture] = c.inbox[used[k]];
+    }
+    erase_indexes(c.inbox, used);
+    return status::done;
+  }
+  bool timed_out = deadline_ && now >= *deadline_;
+  if (c.closed || c.malformed || timed_out) {
+    std::vector<std::string> want;
+    for (const auto* p : pats) want.push_back(describe(*p, bind_));
+    std::string all;
+    for (const auto& w : want) all += (all.empty() ? "" : ", ") + w;
+    fail_step(st, e.precondition, "expected, in any order: " + all, want, actual_text(c));
+  }
+  return status::waiting;
+}
+
+interpreter::status interpreter::expect_one_of(const step& st, const expect_step& e, client& c, ms now) {
+  const alternative* best = nullptr;
+  std::vector<std::size_t> best_used;
+  for (const alternative& a : e.alternatives) {
+    std::vector<std::size_t> used;
+    if (!outcome_complete(a, c.inbox, c.closed.has_value(), bind_, used)) continue;
+    if (!best || a.items.size() > best->items.size()) {
+      best = &a;
+      best_used = used;
+    }
+  }
+  bool timed_out = deadline_ && now >= *deadline_;
+  const alternative* quiet = nullptr;
+  for (const alternative& a : e.alternatives) {
+    if (a.items.size() == 1 && a.items[0].k == outcome_item::kind::nothing) quiet = &a;
+  }
+  if (!best && timed_out && quiet && c.inbox.empty() && !c.closed) best = quiet;
+  if (!best && !(c.closed || c.malformed || timed_out)) return status::waiting;
+  std::vector<std::string> want;
+  for (const alternative& a : e.alternatives) want.push_back(describe_outcome(a, bind_));
+  if (!best) {
+    fail_step(st, e.precondition, "none of the acceptable outcomes happened", want, actual_text(c));
+    return status::done;
+  }
+  std::string actual = actual_text(c);
+  for (std::size_t k = 0; k < best->items.size(); ++k) {
+    const outcome_item& it = best->items[k];
+    if (it.k == outcome_item::kind::packet && !it.packet.capture.empty() && k < best_used.size()) {
+      bind_.captures[it.packet.capture] = c.inbox[best_used[k]];
+    }
+  }
+  erase_indexes(c.inbox, best_used);
+  if (best->result == verdict::fail) {
+    fail_step(st, e.precondition, best->note, want, actual);
+  } else if (best->result == verdict::nonstrict) {
+    nonstrict_notes_.push_back(s_.file + ":" + std::to_string(st.pos.line) + ": " + best->note);
+  }
+  return status::done;
+}
+
+interpreter::status interpreter::run_assert(const step& st, const assert_step& a) {
+  client& c = get(a.client);
+  std::vector<const json::object*> hits;
+  for (const auto& o : c.history) {
+    if (matches(a.packet, o, bind_)) hits.push_back(&o);
+  }
+  std::string want = describe(a.packet, bind_);
+  if (a.k == assert_step::kind::received) {
+    double n = static_cast<double>(hits.size());
+    double k = static_cast<double>(a.count);
+    bool ok = a.count_op == matcher::op::eq   ? n == k
+              : a.count_op == matcher::op::ne ? n != k
+              : a.count_op == matcher::op::lt ? n < k
+              : a.count_op == matcher::op::le ? n <= k
+              : a.count_op == matcher::op::gt ? n > k
+                                              : n >= k;
+    if (!ok) {
+      fail_step(st, false, "expected client " + c.name + " to have received " + std::to_string(a.count) + " × " + want + ", it received " +
+                               std::to_string(hits.size()),
+                {std::to_string(a.count) + " × " + want}, std::to_string(hits.size()));
+    }
+    return status::done;
+  }
+  json::array got;
+  for (const auto* o : hits) {
+    const json::value* v = find_field(*o, a.by_field);
+    got.push_back(v ? *v : json::value(nullptr));
+  }
+  json::array wanted;
+  for (const term& t : a.sequence) wanted.push_back(resolve(t, bind_));
+  if (!same_value(got, wanted)) {
+    fail_step(st, false, "expected " + want + " in the order " + a.by_field + " = " + json::serialize(wanted),
+              {json::serialize(wanted)}, json::serialize(got));
+  }
+  return status::done;
+}
+
+}  // namespace harness::script

@@ -1,0 +1,162 @@
+// A parsed scenario: its header (id, title, statements, versions, capabilities) and its steps,
+// each with the place in the file it came from. Values stay as written (with $references) until
+// the interpreter resolves them against the run: captures, client ids, the topic prefix.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "mqtt/codec/types.hpp"
+
+namespace harness::script {
+
+using ms = std::uint64_t;
+using mqtt::codec::packet_type;
+using mqtt::codec::protocol_version;
+
+struct source_pos {
+  int line = 0;
+  int col = 0;
+};
+
+// A value as written: a bare word ("0x10", "$t/a", "true"), a quoted string, or a [list].
+struct term {
+  enum class kind : std::uint8_t { word, string, list };
+  kind k = kind::word;
+  std::string text;
+  std::vector<term> items;
+  source_pos pos;
+};
+
+// FIELD OP VALUE, e.g. `reason in {0x00, 0x10}` or `topic=$t/a`.
+struct matcher {
+  enum class op : std::uint8_t { eq, ne, lt, le, gt, ge, in };
+  std::string field;
+  op oper = op::eq;
+  std::vector<term> values;  // one, or several for `in`
+  source_pos pos;
+};
+
+// A packet the broker should send: its type and the fields that must match, optionally
+// captured under a name for later steps (`as m`, then `$m.packet_id`).
+struct packet_pattern {
+  packet_type type = packet_type::publish;
+  std::vector<matcher> matchers;
+  std::string capture;
+  std::string text;  // as written, for messages
+  source_pos pos;
+};
+
+enum class verdict : std::uint8_t { pass, nonstrict, fail, skip, unsupported, inconclusive, error };
+std::string_view to_string(verdict v);
+// How bad a verdict is, for the worst-of aggregate of a statement (pass lowest).
+int severity(verdict v);
+
+// One item of an outcome: a packet, the connection closing, or no reaction at all.
+struct outcome_item {
+  enum class kind : std::uint8_t { packet, closed, nothing };
+  kind k = kind::packet;
+  packet_pattern packet;
+};
+
+// One acceptable (or known bad) outcome of a `one of` block, with its verdict.
+struct alternative {
+  std::vector<outcome_item> items;  // in order, joined by `then`
+  verdict result = verdict::pass;   // pass, nonstrict or fail
+  std::string note;
+  std::string text;
+  source_pos pos;
+};
+
+struct field_setting {
+  std::string name;
+  term value;
+  source_pos pos;
+};
+
+struct connect_step {
+  std::string client;
+  std::vector<field_setting> fields;
+  bool open_only = false;  // `open`: the connection without a CONNECT
+};
+
+struct send_step {
+  std::string client;
+  packet_type type = packet_type::publish;
+  std::vector<field_setting> fields;
+  bool unchecked = false;        // put it on the wire even when it breaks a rule
+  std::optional<term> raw_hex;   // `send c raw "..."`
+};
+
+struct expect_step {
+  enum class kind : std::uint8_t { packet, unordered, one_of, closed, nothing, none_of_type };
+  std::string client;
+  kind k = kind::packet;
+  std::vector<packet_pattern> packets;  // packet: one; unordered: all; none_of_type: one
+  std::vector<alternative> alternatives;
+  std::optional<ms> duration_ms;  // `within` (deadline) or `for` (quiet window)
+  bool precondition = false;      // `require`: a failure makes the scenario inconclusive
+};
+
+struct close_step {
+  enum class kind : std::uint8_t { close, half_close, reset };
+  std::string client;
+  kind k = kind::close;
+};
+
+struct wait_step {
+  ms duration_ms = 0;
+};
+
+struct ignore_step {
+  std::string client;
+  std::vector<packet_type> types;
+};
+
+// Assertions over every packet a client received during the scenario.
+struct assert_step {
+  enum class kind : std::uint8_t { received, order };
+  std::string client;
+  kind k = kind::received;
+  packet_pattern packet;
+  matcher::op count_op = matcher::op::eq;  // received: how the count compares
+  std::uint64_t count = 0;
+  std::string by_field;                    // order: the field whose values are listed
+  std::vector<term> sequence;
+};
+
+using step_body = std::variant<connect_step, send_step, expect_step, close_step, wait_step,
+                               ignore_step, assert_step>;
+
+struct step {
+  step_body body;
+  std::vector<protocol_version> only;  // `[5] ...`: the versions the step applies to; empty: all
+  source_pos pos;
+  std::string text;  // the source line
+};
+
+struct scenario {
+  std::string id;     // "v5/3.8/subscribe-reserved-flags"
+  std::string title;
+  std::string file;
+  source_pos pos;
+  std::vector<protocol_version> versions;
+  // Statement IDs per version, each checked against that version's standard.
+  std::map<protocol_version, std::vector<std::string>> statements;
+  std::vector<std::string> needs;  // capabilities
+  std::vector<step> steps;
+  std::string source;  // the scenario's lines, for reports
+  int first_line = 0;
+  bool hostile = false;  // sends raw or rule-breaking bytes: the broker's liveness is probed after it
+
+  const std::vector<std::string>& statements_for(protocol_version v) const;
+};
+
+// Capabilities a scenario may need; a target profile says which it offers.
+const std::vector<std::string>& known_capabilities();
+
+}  // namespace harness::script

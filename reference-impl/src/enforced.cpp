@@ -1,0 +1,29 @@
+// The broker's enforced statements: the IDs its sources name (generated) and the codec's rules.
+#include "mqtt/broker/enforced.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "mqtt/codec/error.hpp"
+#include "mqtt/spec/statements.hpp"
+
+namespace mqtt::broker {
+namespace detail {
+extern const std::string_view named_statements[];
+extern const std::size_t named_statements_count;
+}  // namespace detail
+
+std::vector<std::string_view> enforced_statements(codec::protocol_version v) {
+  std::set<std::string_view> named(detail::named_statements, detail::named_statements + detail::named_statements_count);
+  for (const codec::rule_info& r : codec::all_rules()) {
+    std::string_view s = v == codec::protocol_version::v5 ? r.statement_v5 : r.statement_v311;
+    if (!s.empty()) named.insert(s);
+  }
+  std::vector<std::string_view> out;
+  for (std::string_view id : spec::statements(v)) {
+    if (named.contains(id)) out.push_back(id);
+  }
+  return out;
+}
+
+}  // namespace mqtt::broker

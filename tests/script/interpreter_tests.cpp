@@ -1,0 +1,116 @@
+// The interpreter on the simulated reference broker: verdicts, messages that name the step and
+// every acceptable outcome, captures, quiet windows in virtual time, skips and preconditions;
+// and the whole suite in scenarios/ parses.
+#include <boost/test/unit_test.hpp>
+
+#include "run/runner.hpp"
+#include "run/sim_target.hpp"
+#include "script/parse.hpp"
+
+namespace hs = harness::script;
+namespace hr = harness::run;
+
+namespace {
+
+struct outcome {
+  hs::verdict v;
+  hr::case_run run;
+};
+
+outcome run_text(const std::string& text, hs::protocol_version version = hs::protocol_version::v5, hr::profile p = {}) {
+  auto parsed = hs::parse_scenarios(text, "t.scenario");
+  for (const auto& e : parsed.errors) BOOST_TEST_MESSAGE(e.format());
+  BOOST_TEST_REQUIRE(parsed.errors.empty());
+  BOOST_TEST_REQUIRE(parsed.scenarios.size() == 1u);
+  hs::case_context ctx;
+  ctx.version = version;
+  ctx.capabilities = p.capabilities();
+  ctx.profile_values = p.values();
+  auto r = hr::run_on_sim(parsed.scenarios[0], ctx, p, {});
+  BOOST_TEST_MESSAGE(r.outcome.message);
+  return {r.outcome.result, std::move(r)};
+}
+
+const std::string subscribed =
+    "scenario a/b \"t\"\nspec MQTT-3.8.4-1\nversion all\n"
+    "connect s\nrequire s CONNACK reason=0\n"
+    "send s SUBSCRIBE id=1 filter=$t/a qos=1\nrequire s SUBACK id=1 reason_codes=[1]\n"
+    "connect p\nrequire p CONNACK reason=0\n";
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(interpreter_tests)
+
+BOOST_AUTO_TEST_CASE(a_round_trip_passes_in_both_versions) {
+  std::string text = subscribed +
+                     "send p PUBLISH topic=$t/a qos=1 payload=\"x\"\nexpect p PUBACK\n"
+                     "expect s PUBLISH topic=$t/a qos=1 payload=\"x\" as m\nsend s PUBACK id=$m.packet_id\n"
+                     "assert s received 1 PUBLISH topic=$t/a\n";
+  BOOST_TEST(static_cast<int>(run_text(text).v) == static_cast<int>(hs::verdict::pass));
+  BOOST_TEST(static_cast<int>(run_text(text, hs::protocol_version::v3_1_1).v) == static_cast<int>(hs::verdict::pass));
+}
+
+BOOST_AUTO_TEST_CASE(a_wrong_field_fails_naming_the_step_and_what_came) {
+  auto o = run_text(subscribed + "send p PUBLISH topic=$t/a qos=1 payload=\"x\"\nexpect s PUBLISH topic=$t/a qos=2 within 1s\n");
+  BOOST_TEST(static_cast<int>(o.v) == static_cast<int>(hs::verdict::fail));
+  BOOST_TEST(o.run.outcome.line == 11);
+  BOOST_TEST(o.run.outcome.message.find("t.scenario:11: expected PUBLISH topic=mh/") == 0u, o.run.outcome.message);
+  BOOST_TEST_REQUIRE(o.run.outcome.expected.size() == 1u);
+  BOOST_TEST(o.run.outcome.actual.find("PUBLISH {\"dup\":false,\"qos\":1") == 0u, o.run.outcome.actual);
+}
+
+BOOST_AUTO_TEST_CASE(one_of_takes_the_longest_complete_outcome) {
+  std::string head = "scenario a/b \"t\"\nspec MQTT-3.8.4-1\nversion 5\nconnect c\nrequire c CONNACK\nsend c raw \"36 07 00 03 61 2f 62 00 01\"\n";
+  auto pass = run_text(head + "expect c one of {\n closed => pass\n DISCONNECT reason=0x81 then closed => pass\n}\n");
+  BOOST_TEST(static_cast<int>(pass.v) == static_cast<int>(hs::verdict::pass));
+  auto nonstrict = run_text(head + "expect c one of {\n closed => pass\n DISCONNECT then closed => nonstrict \"any code\"\n}\n");
+  BOOST_TEST(static_cast<int>(nonstrict.v) == static_cast<int>(hs::verdict::nonstrict));
+  BOOST_TEST(nonstrict.run.outcome.message.find("any code") != std::string::npos);
+  auto fail = run_text(head + "expect c one of {\n PUBACK => pass\n nothing => pass\n}\n");
+  BOOST_TEST(static_cast<int>(fail.v) == static_cast<int>(hs::verdict::fail));
+  BOOST_TEST(fail.run.outcome.expected.size() == 2u);
+  BOOST_TEST(fail.run.outcome.actual.find("connection closed (FIN)") != std::string::npos, fail.run.outcome.actual);
+}
+
+BOOST_AUTO_TEST_CASE(quiet_windows_cost_no_wall_time) {
+  auto o = run_text("scenario a/b \"t\"\nspec MQTT-3.8.4-1\nversion 5\nconnect c keep_alive=0\nrequire c CONNACK\nexpect c nothing for 1h\nwait 30m\n");
+  BOOST_TEST(static_cast<int>(o.v) == static_cast<int>(hs::verdict::pass));
+  BOOST_TEST(o.run.simulated_ms >= 5'400'000u);
+}
+
+BOOST_AUTO_TEST_CASE(keep_alive_expiry_closes_under_virtual_time) {
+  auto o = run_text("scenario a/b \"t\"\nspec MQTT-3.1.2-22\nversion 5\nconnect c keep_alive=60\nrequire c CONNACK\n"
+                    "expect c no DISCONNECT for 89s\nexpect c one of {\n closed => pass\n DISCONNECT reason=0x8D then closed => pass\n} within 2s\n");
+  BOOST_TEST(static_cast<int>(o.v) == static_cast<int>(hs::verdict::pass));
+}
+
+BOOST_AUTO_TEST_CASE(require_makes_it_inconclusive) {
+  auto o = run_text("scenario a/b \"t\"\nspec MQTT-3.8.4-1\nversion 5\nconnect c\nrequire c CONNACK reason=0x80 within 1s\n");
+  BOOST_TEST(static_cast<int>(o.v) == static_cast<int>(hs::verdict::inconclusive));
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_reference_is_an_error) {
+  auto o = run_text("scenario a/b \"t\"\nspec MQTT-3.8.4-1\nversion 5\nconnect c\nsend c PUBLISH topic=$nope/a\n");
+  BOOST_TEST(static_cast<int>(o.v) == static_cast<int>(hs::verdict::error));
+  BOOST_TEST(o.run.outcome.message.find("$nope: unknown reference") != std::string::npos, o.run.outcome.message);
+}
+
+BOOST_AUTO_TEST_CASE(capabilities_the_profile_lacks_are_skipped) {
+  hr::suite s;
+  s.scenarios = hs::parse_scenarios("scenario a/b \"t\"\nspec MQTT-3.8.4-1\nversion all\nneeds qos2\nconnect c\n", "t").scenarios;
+  hr::run_options o;
+  o.prof.max_qos = 1;
+  auto cases = hr::select_cases(s, o);
+  BOOST_TEST_REQUIRE(cases.size() == 2u);
+  BOOST_TEST(static_cast<int>(cases[0].result) == static_cast<int>(hs::verdict::skip));
+  BOOST_TEST(cases[0].skip_reason == "the profile lacks 'qos2'");
+}
+
+BOOST_AUTO_TEST_CASE(the_suite_parses) {
+  hr::suite s = hr::load_suite({MQTT_SCENARIOS_DIR});
+  for (const auto& e : s.errors) BOOST_TEST_MESSAGE(e.format());
+  BOOST_TEST(s.errors.empty());
+  BOOST_TEST(!s.scenarios.empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
