@@ -270,6 +270,29 @@ BOOST_AUTO_TEST_CASE(shared_subscription_round_robin__MQTT_4_8_2_3) {
   BOOST_TEST(f.received_of<codec::publish>(b).size() == 2u);
 }
 
+// An ACL is matched against a shared subscription's Topic Filter, the part after
+// `$share/{ShareName}/` (MQTT-4.8.2-2), not against the `$share` prefix: with `topic readwrite #`
+// the subscription is granted (as mosquitto 2.0 does), and a deny rule on the topic filter
+// still refuses it. The ACL file is the one of the paho 5.0 interoperability suite.
+BOOST_AUTO_TEST_CASE(acl_matches_shared_subscription_by_its_topic_filter__MQTT_4_8_2_2) {
+  auto parsed = mqtt::broker::acl_authorizer::parse("topic readwrite #\ntopic deny test/nosubscribe\n");
+  auto acl = std::make_shared<mqtt::broker::acl_authorizer>(std::get<mqtt::broker::acl_authorizer>(parsed));
+  broker_fixture f({}, nullptr, acl);
+  auto member = f.connect(connect5("client_test5"));
+  f.received(member);
+  f.send(member, subscribe5(1, "$share/sharename/client_test5/x", {qos::at_least_once, false, false, 0}));
+  f.send(member, subscribe5(2, "$share/sharename/test/nosubscribe", {qos::at_least_once, false, false, 0}));
+  auto acks = f.received_of<codec::suback>(member);
+  BOOST_TEST_REQUIRE(acks.size() == 2u);
+  BOOST_TEST(acks[0].reason_codes == std::vector<std::uint8_t>{0x01});
+  BOOST_TEST(acks[1].reason_codes == std::vector<std::uint8_t>{0x87});
+  auto pub = f.connect(connect5("pub"));
+  f.send(pub, make_publish("client_test5/x", "shared", qos::at_least_once, 1));
+  auto msgs = f.received_of<codec::publish>(member);
+  BOOST_TEST_REQUIRE(msgs.size() == 1u);
+  BOOST_TEST(msgs[0].payload == "shared");
+}
+
 BOOST_AUTO_TEST_CASE(takeover_sends_disconnect_0x8e__MQTT_3_1_4_3) {
   broker_fixture f;
   auto first = f.connect(connect5("t"));
