@@ -2,6 +2,7 @@
 // collects and decodes what the broker sends back, and moves time forward.
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <vector>
@@ -19,7 +20,10 @@ class broker_fixture {
   explicit broker_fixture(broker::options opts = {}, std::shared_ptr<broker::authenticator> authn = nullptr,
                           std::shared_ptr<broker::authorizer> authz = nullptr)
       : b(std::move(opts), std::move(authn), std::move(authz)) {
-    b.set_logger([this](const broker::log_record& r) { logs.push_back(r.text); });
+    b.set_logger([this](const broker::log_record& r) {
+      logs.push_back(r.text);
+      log_statements.emplace_back(r.statement);
+    });
   }
 
   broker::connection_id open(codec::protocol_version v = codec::protocol_version::v3_1_1) {
@@ -98,6 +102,10 @@ class broker_fixture {
   broker::broker b;
   broker::clock_ms now = 1'000'000;
   std::vector<std::string> logs;
+  std::vector<std::string> log_statements;  // the statement of each log line, or empty
+  bool logged_statement(std::string_view id) const {
+    return std::find(log_statements.begin(), log_statements.end(), id) != log_statements.end();
+  }
 
  private:
   struct peer {
@@ -147,6 +155,17 @@ inline codec::publish make_publish(std::string_view topic, std::string_view payl
   p.packet_id = q == codec::qos::at_most_once ? 0 : id;
   p.retain = retain;
   return p;
+}
+
+// PUBACK, PUBREC, PUBREL or PUBCOMP for `id`.
+inline codec::packet make_ack(codec::packet_type t, std::uint16_t id, std::uint8_t reason = 0) {
+  switch (t) {
+    case codec::packet_type::puback: return codec::puback{id, reason, {}};
+    case codec::packet_type::pubrec: return codec::pubrec{id, reason, {}};
+    case codec::packet_type::pubrel: return codec::pubrel{id, reason, {}};
+    case codec::packet_type::pubcomp: return codec::pubcomp{id, reason, {}};
+    default: throw std::logic_error("make_ack: not an acknowledgement");
+  }
 }
 
 inline codec::subscribe make_subscribe(std::uint16_t id, std::string_view filter,

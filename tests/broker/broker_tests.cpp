@@ -7,6 +7,68 @@
 using namespace mqtt::test;
 namespace codec = mqtt::codec;
 using codec::qos;
+using codec::packet_type;
+
+namespace {
+
+// A delivery to a persistent 3.1.1 session, at QoS `q` and (QoS 2) `released` or not, gets an
+// acknowledgement of the wrong kind: a protocol violation, so the broker closes the connection
+// (MQTT-4.8.0-1), logging the statement the client broke, and leaves the message as it was.
+// When the session resumes the message is resent (MQTT-4.4.0-1): PUBLISH with DUP, or PUBREL
+// once released; acknowledged properly, it is never sent again.
+void wrong_ack_closes_and_keeps_message(qos q, bool released, packet_type wrong, std::string_view broken) {
+  BOOST_TEST_CONTEXT("qos=" << static_cast<int>(q) << " released=" << released << " wrong="
+                            << codec::to_string(wrong)) {
+    broker_fixture f;
+    auto sub = f.connect(broker_fixture::connect_packet("sub", false));
+    f.send(sub, make_subscribe(1, "w", q));
+    f.received(sub);
+    auto pub = f.connect(broker_fixture::connect_packet("pub"));
+    f.send(pub, make_publish("w", "m", q, 1));
+    auto first = f.received_of<codec::publish>(sub);
+    BOOST_TEST_REQUIRE(first.size() == 1u);
+    const std::uint16_t id = first[0].packet_id;
+    if (released) {
+      f.send(sub, make_ack(packet_type::pubrec, id));
+      BOOST_TEST_REQUIRE(f.received_of<codec::pubrel>(sub).size() == 1u);
+    }
+    f.send(sub, make_ack(wrong, id));
+    BOOST_TEST(f.closed(sub));
+    BOOST_TEST(f.received(sub).empty());  // 3.1.1 has no DISCONNECT from the server
+    BOOST_TEST(f.logged_statement(broken));
+    f.send(sub, make_ack(packet_type::pubcomp, id));  // after the close: ignored
+
+    auto again = f.connect(broker_fixture::connect_packet("sub", false));
+    auto in = f.received(again);
+    BOOST_TEST_REQUIRE(in.size() == 2u);
+    BOOST_TEST(std::get<codec::connack>(in[0]).session_present);
+    if (released) {
+      BOOST_TEST_REQUIRE(std::holds_alternative<codec::pubrel>(in[1]));
+      BOOST_TEST(std::get<codec::pubrel>(in[1]).packet_id == id);
+      f.send(again, make_ack(packet_type::pubcomp, id));
+    } else {
+      BOOST_TEST_REQUIRE(std::holds_alternative<codec::publish>(in[1]));
+      const auto& m = std::get<codec::publish>(in[1]);
+      BOOST_TEST(m.dup);
+      BOOST_TEST(m.packet_id == id);
+      BOOST_TEST(m.payload == "m");
+      BOOST_TEST((m.qos == q));
+      if (q == qos::at_least_once) {
+        f.send(again, make_ack(packet_type::puback, id));
+      } else {
+        f.send(again, make_ack(packet_type::pubrec, id));
+        BOOST_TEST(f.received_of<codec::pubrel>(again).size() == 1u);
+        f.send(again, make_ack(packet_type::pubcomp, id));
+      }
+    }
+    BOOST_TEST(!f.closed(again));
+    f.network_close(again);
+    auto third = f.connect(broker_fixture::connect_packet("sub", false));
+    BOOST_TEST(f.received(third).size() == 1u);  // CONNACK only: the flow is complete
+  }
+}
+
+}  // namespace
 
 BOOST_AUTO_TEST_SUITE(broker_v311)
 
@@ -361,6 +423,66 @@ BOOST_AUTO_TEST_CASE(v311_unreleased_qos2_beyond_inflight_max_is_accepted__MQTT_
   for (std::uint16_t id = 1; id <= 30; ++id) f.send(pub, make_publish("t", "m", qos::exactly_once, id));
   BOOST_TEST(f.received_of<codec::pubrec>(pub).size() == 30u);
   BOOST_TEST(!f.closed(pub));
+}
+
+// PUBREC or PUBCOMP for a QoS 1 PUBLISH used to make the broker send PUBREL, resend PUBREL
+// instead of the PUBLISH, and let a PUBCOMP discard a message never acknowledged by PUBACK
+// (MQTT-4.3.2-1). The client broke MQTT-4.3.2-2 (it answers a QoS 1 PUBLISH with PUBACK).
+BOOST_AUTO_TEST_CASE(pubrec_or_pubcomp_for_qos1_delivery_closes__MQTT_4_3_2_1__MQTT_4_8_0_1) {
+  wrong_ack_closes_and_keeps_message(qos::at_least_once, false, packet_type::pubrec, "MQTT-4.3.2-2");
+  wrong_ack_closes_and_keeps_message(qos::at_least_once, false, packet_type::pubcomp, "MQTT-4.3.2-2");
+}
+
+// A QoS 2 PUBLISH is answered with PUBREC, and a PUBREL with PUBCOMP (MQTT-4.3.3-2).
+BOOST_AUTO_TEST_CASE(puback_or_pubcomp_for_qos2_awaiting_pubrec_closes__MQTT_4_3_3_1__MQTT_4_8_0_1) {
+  wrong_ack_closes_and_keeps_message(qos::exactly_once, false, packet_type::puback, "MQTT-4.3.3-2");
+  wrong_ack_closes_and_keeps_message(qos::exactly_once, false, packet_type::pubcomp, "MQTT-4.3.3-2");
+}
+
+BOOST_AUTO_TEST_CASE(puback_after_pubrel_closes__MQTT_4_3_3_1__MQTT_4_8_0_1) {
+  wrong_ack_closes_and_keeps_message(qos::exactly_once, true, packet_type::puback, "MQTT-4.3.3-2");
+}
+
+// A PUBREC again after PUBREL is the right kind: PUBREL again, nothing else changes
+// (MQTT-4.3.3-1: the sender answers every PUBREC with PUBREL), as mosquitto does.
+BOOST_AUTO_TEST_CASE(pubrec_again_after_pubrel_gets_pubrel_again__MQTT_4_3_3_1) {
+  broker_fixture f;
+  auto sub = f.connect(broker_fixture::connect_packet("sub"));
+  f.send(sub, make_subscribe(1, "w", qos::exactly_once));
+  auto pub = f.connect(broker_fixture::connect_packet("pub"));
+  f.send(pub, make_publish("w", "m", qos::exactly_once, 1));
+  auto msgs = f.received_of<codec::publish>(sub);
+  BOOST_TEST_REQUIRE(msgs.size() == 1u);
+  const std::uint16_t id = msgs[0].packet_id;
+  f.send(sub, make_ack(packet_type::pubrec, id));
+  f.send(sub, make_ack(packet_type::pubrec, id));
+  auto rels = f.received_of<codec::pubrel>(sub);
+  BOOST_TEST_REQUIRE(rels.size() == 2u);
+  BOOST_TEST(rels[1].packet_id == id);
+  f.send(sub, make_ack(packet_type::pubcomp, id));
+  BOOST_TEST(!f.closed(sub));
+  f.send(pub, make_publish("w", "next", qos::exactly_once, 2));
+  BOOST_TEST(f.received_of<codec::publish>(sub).size() == 1u);
+}
+
+// Acknowledgements naming no message in flight: PUBACK and PUBCOMP are ignored, PUBREC gets
+// PUBREL and PUBREL gets PUBCOMP (the other side may have lost its state), as mosquitto does.
+BOOST_AUTO_TEST_CASE(acks_for_identifiers_not_in_flight) {
+  broker_fixture f;
+  auto c = f.connect(broker_fixture::connect_packet("c"));
+  f.received(c);
+  f.send(c, make_ack(packet_type::puback, 41));
+  f.send(c, make_ack(packet_type::pubcomp, 42));
+  BOOST_TEST(f.received(c).empty());
+  f.send(c, make_ack(packet_type::pubrec, 43));
+  auto rel = f.received_of<codec::pubrel>(c);
+  BOOST_TEST_REQUIRE(rel.size() == 1u);
+  BOOST_TEST(rel[0].packet_id == 43);
+  f.send(c, make_ack(packet_type::pubrel, 44));
+  auto comp = f.received_of<codec::pubcomp>(c);
+  BOOST_TEST_REQUIRE(comp.size() == 1u);
+  BOOST_TEST(comp[0].packet_id == 44);
+  BOOST_TEST(!f.closed(c));
 }
 
 BOOST_AUTO_TEST_CASE(statement_probe_counts_enforcement_points) {

@@ -24,6 +24,67 @@ codec::subscribe subscribe5(std::uint16_t id, std::string_view filter, codec::su
   if (sub_id) s.props.subscription_identifiers.push_back(*sub_id);
   return s;
 }
+
+// The 5.0 form of broker_tests.cpp's wrong_ack_closes_and_keeps_message: an acknowledgement of
+// the wrong kind (with `reason`) for a delivery to a persistent session is a Protocol Error,
+// answered with DISCONNECT 0x82 before the close (MQTT-4.13.1-1); the message keeps its state
+// and is resent when the session resumes (MQTT-4.4.0-1).
+void wrong_ack_disconnects_and_keeps_message(qos q, bool released, codec::packet_type wrong,
+                                             std::uint8_t reason, std::string_view broken) {
+  using codec::packet_type;
+  BOOST_TEST_CONTEXT("qos=" << static_cast<int>(q) << " released=" << released << " wrong="
+                            << codec::to_string(wrong) << " reason=" << unsigned{reason}) {
+    broker_fixture f;
+    auto sub = f.connect(connect5("sub", false, 300));
+    f.send(sub, subscribe5(1, "w", {q, false, false, 0}));
+    f.received(sub);
+    auto pub = f.connect(connect5("pub"));
+    f.send(pub, make_publish("w", "m", q, 1));
+    auto first = f.received_of<codec::publish>(sub);
+    BOOST_TEST_REQUIRE(first.size() == 1u);
+    const std::uint16_t id = first[0].packet_id;
+    if (released) {
+      f.send(sub, make_ack(packet_type::pubrec, id));
+      BOOST_TEST_REQUIRE(f.received_of<codec::pubrel>(sub).size() == 1u);
+    }
+    f.send(sub, make_ack(wrong, id, reason));
+    auto in = f.received(sub);
+    BOOST_TEST_REQUIRE(in.size() == 1u);
+    BOOST_TEST_REQUIRE(std::holds_alternative<codec::disconnect>(in[0]));
+    BOOST_TEST(std::get<codec::disconnect>(in[0]).reason_code == 0x82);
+    BOOST_TEST(f.closed(sub));
+    BOOST_TEST(f.logged_statement(broken));
+    f.send(sub, make_ack(packet_type::pubcomp, id));  // after the close: ignored
+
+    auto again = f.connect(connect5("sub", false, 300));
+    in = f.received(again);
+    BOOST_TEST_REQUIRE(in.size() == 2u);
+    BOOST_TEST(std::get<codec::connack>(in[0]).session_present);
+    if (released) {
+      BOOST_TEST_REQUIRE(std::holds_alternative<codec::pubrel>(in[1]));
+      BOOST_TEST(std::get<codec::pubrel>(in[1]).packet_id == id);
+      f.send(again, make_ack(packet_type::pubcomp, id));
+    } else {
+      BOOST_TEST_REQUIRE(std::holds_alternative<codec::publish>(in[1]));
+      const auto& m = std::get<codec::publish>(in[1]);
+      BOOST_TEST(m.dup);
+      BOOST_TEST(m.packet_id == id);
+      BOOST_TEST(m.payload == "m");
+      BOOST_TEST((m.qos == q));
+      if (q == qos::at_least_once) {
+        f.send(again, make_ack(packet_type::puback, id));
+      } else {
+        f.send(again, make_ack(packet_type::pubrec, id));
+        BOOST_TEST(f.received_of<codec::pubrel>(again).size() == 1u);
+        f.send(again, make_ack(packet_type::pubcomp, id));
+      }
+    }
+    BOOST_TEST(!f.closed(again));
+    f.network_close(again);
+    auto third = f.connect(connect5("sub", false, 300));
+    BOOST_TEST(f.received(third).size() == 1u);  // CONNACK only: the flow is complete
+  }
+}
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(broker_v5)
@@ -270,6 +331,29 @@ BOOST_AUTO_TEST_CASE(shared_subscription_round_robin__MQTT_4_8_2_3) {
   BOOST_TEST(f.received_of<codec::publish>(b).size() == 2u);
 }
 
+// An ACL is matched against a shared subscription's Topic Filter, the part after
+// `$share/{ShareName}/` (MQTT-4.8.2-2), not against the `$share` prefix: with `topic readwrite #`
+// the subscription is granted (as mosquitto 2.0 does), and a deny rule on the topic filter
+// still refuses it. The ACL file is the one of the paho 5.0 interoperability suite.
+BOOST_AUTO_TEST_CASE(acl_matches_shared_subscription_by_its_topic_filter__MQTT_4_8_2_2) {
+  auto parsed = mqtt::broker::acl_authorizer::parse("topic readwrite #\ntopic deny test/nosubscribe\n");
+  auto acl = std::make_shared<mqtt::broker::acl_authorizer>(std::get<mqtt::broker::acl_authorizer>(parsed));
+  broker_fixture f({}, nullptr, acl);
+  auto member = f.connect(connect5("client_test5"));
+  f.received(member);
+  f.send(member, subscribe5(1, "$share/sharename/client_test5/x", {qos::at_least_once, false, false, 0}));
+  f.send(member, subscribe5(2, "$share/sharename/test/nosubscribe", {qos::at_least_once, false, false, 0}));
+  auto acks = f.received_of<codec::suback>(member);
+  BOOST_TEST_REQUIRE(acks.size() == 2u);
+  BOOST_TEST(acks[0].reason_codes == std::vector<std::uint8_t>{0x01});
+  BOOST_TEST(acks[1].reason_codes == std::vector<std::uint8_t>{0x87});
+  auto pub = f.connect(connect5("pub"));
+  f.send(pub, make_publish("client_test5/x", "shared", qos::at_least_once, 1));
+  auto msgs = f.received_of<codec::publish>(member);
+  BOOST_TEST_REQUIRE(msgs.size() == 1u);
+  BOOST_TEST(msgs[0].payload == "shared");
+}
+
 BOOST_AUTO_TEST_CASE(takeover_sends_disconnect_0x8e__MQTT_3_1_4_3) {
   broker_fixture f;
   auto first = f.connect(connect5("t"));
@@ -293,6 +377,69 @@ BOOST_AUTO_TEST_CASE(maximum_packet_size_of_client_drops_large_messages__MQTT_3_
   auto msgs = f.received_of<codec::publish>(small);
   BOOST_TEST_REQUIRE(msgs.size() == 1u);
   BOOST_TEST(msgs[0].payload == "fits");
+}
+
+// PUBREC (even one refusing the message) or PUBCOMP for a QoS 1 PUBLISH: the message stays
+// unacknowledged until PUBACK (MQTT-4.3.2-3); the client broke MQTT-4.3.2-4.
+BOOST_AUTO_TEST_CASE(pubrec_or_pubcomp_for_qos1_delivery_disconnects_0x82__MQTT_4_3_2_3__MQTT_4_13_1_1) {
+  using codec::packet_type;
+  wrong_ack_disconnects_and_keeps_message(qos::at_least_once, false, packet_type::pubrec, 0x00, "MQTT-4.3.2-4");
+  wrong_ack_disconnects_and_keeps_message(qos::at_least_once, false, packet_type::pubrec, 0x80, "MQTT-4.3.2-4");
+  wrong_ack_disconnects_and_keeps_message(qos::at_least_once, false, packet_type::pubcomp, 0x00, "MQTT-4.3.2-4");
+}
+
+// A QoS 2 PUBLISH is answered with PUBREC (MQTT-4.3.3-8), a PUBREL with PUBCOMP (MQTT-4.3.3-11);
+// a PUBREC refusing a message already released contradicts the PUBREC that released it.
+BOOST_AUTO_TEST_CASE(wrong_acks_for_qos2_delivery_disconnect_0x82__MQTT_4_3_3_3__MQTT_4_13_1_1) {
+  using codec::packet_type;
+  wrong_ack_disconnects_and_keeps_message(qos::exactly_once, false, packet_type::puback, 0x00, "MQTT-4.3.3-8");
+  wrong_ack_disconnects_and_keeps_message(qos::exactly_once, false, packet_type::pubcomp, 0x00, "MQTT-4.3.3-8");
+  wrong_ack_disconnects_and_keeps_message(qos::exactly_once, true, packet_type::puback, 0x00, "MQTT-4.3.3-11");
+  wrong_ack_disconnects_and_keeps_message(qos::exactly_once, true, packet_type::pubrec, 0x80, "MQTT-4.3.3-11");
+}
+
+// PUBREC 0x00 again after PUBREL: PUBREL again (MQTT-4.3.3-4), nothing else changes.
+BOOST_AUTO_TEST_CASE(pubrec_again_after_pubrel_gets_pubrel_again__MQTT_4_3_3_4) {
+  using codec::packet_type;
+  broker_fixture f;
+  auto sub = f.connect(connect5("sub"));
+  f.send(sub, subscribe5(1, "w", {qos::exactly_once, false, false, 0}));
+  auto pub = f.connect(connect5("pub"));
+  f.send(pub, make_publish("w", "m", qos::exactly_once, 1));
+  auto msgs = f.received_of<codec::publish>(sub);
+  BOOST_TEST_REQUIRE(msgs.size() == 1u);
+  const std::uint16_t id = msgs[0].packet_id;
+  f.send(sub, make_ack(packet_type::pubrec, id));
+  f.send(sub, make_ack(packet_type::pubrec, id));
+  auto rels = f.received_of<codec::pubrel>(sub);
+  BOOST_TEST_REQUIRE(rels.size() == 2u);
+  BOOST_TEST(rels[1].packet_id == id);
+  BOOST_TEST(rels[1].reason_code == 0);
+  f.send(sub, make_ack(packet_type::pubcomp, id));
+  BOOST_TEST(!f.closed(sub));
+}
+
+// Acknowledgements naming no message in flight: PUBACK and PUBCOMP are ignored; PUBREC gets
+// PUBREL 0x92 and PUBREL gets PUBCOMP 0x92, Packet Identifier not found (3.6.2.1, 3.7.2.1).
+BOOST_AUTO_TEST_CASE(acks_for_identifiers_not_in_flight_get_0x92) {
+  using codec::packet_type;
+  broker_fixture f;
+  auto c = f.connect(connect5("c"));
+  f.received(c);
+  f.send(c, make_ack(packet_type::puback, 41));
+  f.send(c, make_ack(packet_type::pubcomp, 42));
+  BOOST_TEST(f.received(c).empty());
+  f.send(c, make_ack(packet_type::pubrec, 43));
+  auto rel = f.received_of<codec::pubrel>(c);
+  BOOST_TEST_REQUIRE(rel.size() == 1u);
+  BOOST_TEST(rel[0].packet_id == 43);
+  BOOST_TEST(rel[0].reason_code == 0x92);
+  f.send(c, make_ack(packet_type::pubrel, 44));
+  auto comp = f.received_of<codec::pubcomp>(c);
+  BOOST_TEST_REQUIRE(comp.size() == 1u);
+  BOOST_TEST(comp[0].packet_id == 44);
+  BOOST_TEST(comp[0].reason_code == 0x92);
+  BOOST_TEST(!f.closed(c));
 }
 
 BOOST_AUTO_TEST_CASE(auth_packet_without_method_is_protocol_error__MQTT_4_12_0_7) {

@@ -3,6 +3,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include "mqtt/broker/access.hpp"
+#include "mqtt/broker/broker.hpp"
+#include "mqtt/codec/decoder.hpp"
+#include "mqtt/codec/encoder.hpp"
 
 using mqtt::broker::acl_authorizer;
 using mqtt::broker::client_identity;
@@ -17,6 +20,39 @@ acl_authorizer parse_ok(std::string_view text) {
 
 client_identity anon(std::string id = "anon-client") { return {std::move(id), std::nullopt}; }
 client_identity user(std::string name, std::string id = "c1") { return {std::move(id), std::move(name)}; }
+
+// The SUBACK codes a 5.0 client gets from a broker core using `acl` for one SUBSCRIBE.
+std::vector<std::uint8_t> suback_codes_v5(acl_authorizer acl, std::vector<std::string> filters) {
+  namespace codec = mqtt::codec;
+  mqtt::broker::broker b({}, nullptr, std::make_shared<acl_authorizer>(std::move(acl)));
+  const mqtt::broker::clock_ms now = 1'000;
+  BOOST_TEST_REQUIRE(b.on_open(1, {"127.0.0.1:1", "sim"}, now));
+  codec::connect c;
+  c.version = codec::protocol_version::v5;
+  c.client_id = "client_test5";
+  c.clean_start = true;
+  codec::subscribe s;
+  s.packet_id = 1;
+  for (const std::string& f : filters) s.subscriptions.push_back({f, {codec::qos::at_least_once, false, false, 0}});
+  std::vector<std::uint8_t> bytes;
+  BOOST_TEST_REQUIRE(codec::encode(codec::packet{c}, c.version, bytes).ok());
+  BOOST_TEST_REQUIRE(codec::encode(codec::packet{s}, c.version, bytes).ok());
+  b.on_bytes(1, bytes, now);
+  std::vector<std::uint8_t> out;
+  for (auto& a : b.take_actions()) {
+    if (auto* sent = std::get_if<mqtt::broker::send_bytes>(&a)) out.insert(out.end(), sent->bytes.begin(), sent->bytes.end());
+  }
+  codec::decode_options o;
+  o.version = codec::protocol_version::v5;
+  o.receiver = codec::receiver_role::client;
+  codec::stream_decoder d(o);
+  std::vector<std::uint8_t> codes;
+  auto failure = d.feed(out, [&](const codec::packet& p) {
+    if (auto* ack = std::get_if<codec::suback>(&p)) codes = ack->reason_codes;
+  });
+  BOOST_TEST(!failure.has_value());
+  return codes;
+}
 
 }  // namespace
 
@@ -130,6 +166,19 @@ BOOST_AUTO_TEST_CASE(deny_wins) {
   // Order does not matter.
   auto b = parse_ok("topic deny secret/#\ntopic readwrite #\n");
   BOOST_TEST(!b.may_write(anon(), "secret/x"));
+}
+
+// A 5.0 shared subscription is checked by its Topic Filter, the part after `$share/GROUP/`
+// (MQTT-4.8.2-2), as mosquitto 2.0 does: the ACL file of the paho 5.0 interoperability suite
+// grants `$share/sharename/client_test5/x` and refuses `$share/sharename/test/nosubscribe`.
+BOOST_AUTO_TEST_CASE(shared_subscription_checked_by_its_topic_filter__MQTT_4_8_2_2) {
+  auto a = parse_ok("topic readwrite #\ntopic deny test/nosubscribe\n");
+  auto codes = suback_codes_v5(a, {"$share/sharename/client_test5/x", "$share/sharename/test/nosubscribe",
+                                   "$share/sharename/#"});
+  BOOST_TEST(codes == (std::vector<std::uint8_t>{0x01, 0x87, 0x01}));
+  // A rule naming the `$share` prefix grants nothing: the filter after it is what is checked.
+  auto prefix = parse_ok("topic readwrite $share/sharename/#\n");
+  BOOST_TEST(suback_codes_v5(prefix, {"$share/sharename/client_test5/x"}) == std::vector<std::uint8_t>{0x87});
 }
 
 BOOST_AUTO_TEST_CASE(patterns_substitute_client_id_and_user_name) {

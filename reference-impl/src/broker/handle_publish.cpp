@@ -121,10 +121,13 @@ void broker::state::handle_publish(connection& c, const codec::publish& p, clock
 void broker::state::handle_puback(connection& c, const codec::puback& p, clock_ms now) {
   session& s = *c.sess;
   auto id = s.inflight_by_id.find(p.packet_id);
-  if (id == s.inflight_by_id.end() ||
-      s.inflight.at(id->second).at != inflight_message::stage::awaiting_puback) {
+  if (id == s.inflight_by_id.end()) {
     log(log_level::debug, &c, "PUBACK for unknown packet identifier " + std::to_string(p.packet_id));
     return;
+  }
+  const inflight_message& m = s.inflight.at(id->second);
+  if (m.at != inflight_message::stage::awaiting_puback) {
+    return refuse_wrong_ack(c, m, codec::packet_type::puback, now);
   }
   enforce(is_v5(c) ? "MQTT-4.3.2-3" : "MQTT-4.3.2-1");
   s.inflight.erase(id->second);
@@ -144,14 +147,22 @@ void broker::state::handle_pubrec(connection& c, const codec::pubrec& p, clock_m
     return;
   }
   inflight_message& m = s.inflight.at(id->second);
-  if (p.reason_code >= 0x80) {
+  const bool refused = p.reason_code >= 0x80;
+  if (m.at == inflight_message::stage::awaiting_puback ||
+      (m.at == inflight_message::stage::awaiting_pubcomp && refused)) {
+    // A QoS 1 PUBLISH is answered with PUBACK; a refusal after the PUBREC that released the
+    // message contradicts it.
+    return refuse_wrong_ack(c, m, codec::packet_type::pubrec, now);
+  }
+  if (refused) {
     // The receiver refused the message: its flow ends here (MQTT-4.3.3-4 / 4.8.2-6).
     s.inflight.erase(id->second);
     s.inflight_by_id.erase(id);
     drain(s, now);
     return;
   }
-  // Release: PUBREL with the same identifier (MQTT-4.3.3-4 / 3.1.1 MQTT-4.3.3-1).
+  // Release: PUBREL with the same identifier (MQTT-4.3.3-4 / 3.1.1 MQTT-4.3.3-1). A PUBREC
+  // again after PUBREL gets PUBREL again, the state unchanged, as mosquitto does.
   enforce(is_v5(c) ? "MQTT-4.3.3-4" : "MQTT-4.3.3-1");
   m.at = inflight_message::stage::awaiting_pubcomp;
   send(c, rel);
@@ -172,14 +183,50 @@ void broker::state::handle_pubrel(connection& c, const codec::pubrel& p, clock_m
 void broker::state::handle_pubcomp(connection& c, const codec::pubcomp& p, clock_ms now) {
   session& s = *c.sess;
   auto id = s.inflight_by_id.find(p.packet_id);
-  if (id == s.inflight_by_id.end() ||
-      s.inflight.at(id->second).at != inflight_message::stage::awaiting_pubcomp) {
+  if (id == s.inflight_by_id.end()) {
     log(log_level::debug, &c, "PUBCOMP for unknown packet identifier " + std::to_string(p.packet_id));
     return;
   }
+  const inflight_message& m = s.inflight.at(id->second);
+  if (m.at != inflight_message::stage::awaiting_pubcomp) {
+    return refuse_wrong_ack(c, m, codec::packet_type::pubcomp, now);
+  }
+  // Released and completed (MQTT-4.3.3-5; 3.1.1 MQTT-4.3.3-1).
+  enforce(is_v5(c) ? "MQTT-4.3.3-5" : "MQTT-4.3.3-1");
   s.inflight.erase(id->second);
   s.inflight_by_id.erase(id);
   drain(s, now);
+}
+
+void broker::state::refuse_wrong_ack(connection& c, const inflight_message& m, codec::packet_type got,
+                                     clock_ms now) {
+  // The rule the client broke: what a receiver answers at this stage of the flow.
+  const bool v5 = is_v5(c);
+  std::string_view broken;
+  std::string_view awaited;
+  switch (m.at) {
+    case inflight_message::stage::awaiting_puback:
+      broken = v5 ? "MQTT-4.3.2-4" : "MQTT-4.3.2-2";
+      awaited = "PUBACK for a QoS 1 PUBLISH";
+      break;
+    case inflight_message::stage::awaiting_pubrec:
+      broken = v5 ? "MQTT-4.3.3-8" : "MQTT-4.3.3-2";
+      awaited = "PUBREC for a QoS 2 PUBLISH";
+      break;
+    case inflight_message::stage::awaiting_pubcomp:
+      broken = v5 ? "MQTT-4.3.3-11" : "MQTT-4.3.3-2";
+      awaited = "PUBCOMP for a PUBREL";
+      break;
+  }
+  enforce(broken);
+  // A Protocol Error closes the connection, 5.0 after DISCONNECT 0x82 (MQTT-4.13.1-1; 3.1.1
+  // MQTT-4.8.0-1). The message is untouched: still unacknowledged, it is resent when the
+  // session resumes (MQTT-4.4.0-1).
+  enforce(v5 ? "MQTT-4.13.1-1" : "MQTT-4.8.0-1");
+  disconnect_with(c, codec::reason::protocol_error, broken,
+                  std::string(codec::to_string(got)) + " for packet identifier " + std::to_string(m.packet_id) +
+                      ", which awaits " + std::string(awaited),
+                  close_reason::protocol_violation, now);
 }
 
 }  // namespace mqtt::broker

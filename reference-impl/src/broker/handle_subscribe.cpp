@@ -25,7 +25,14 @@ void broker::state::handle_subscribe(connection& c, const codec::subscribe& p, c
       ack.reason_codes.push_back(v5 ? codec::reason::quota_exceeded : 0x80);
       continue;
     }
-    if (authz && !authz->may_subscribe(s.identity, filter)) {
+    // A shared subscription (5.0 only) matches by its Topic Filter, the part after
+    // `$share/{ShareName}/` (MQTT-4.8.2-2); 3.1.1 has no such form, `$share/...` is a filter.
+    std::optional<codec::shared_filter> shared;
+    if (v5) shared = codec::parse_shared_filter(filter);
+    std::string_view tree_filter = shared ? shared->filter : std::string_view(filter);
+    // The ACL speaks of topics, so it is asked about the Topic Filter, never the `$share`
+    // prefix (which no wildcard rule covers, being a `$` level), as mosquitto does.
+    if (authz && !authz->may_subscribe(s.identity, tree_filter)) {
       log(log_level::info, &c, "SUBSCRIBE to '" + filter + "' denied by ACL");
       ack.reason_codes.push_back(v5 ? codec::reason::not_authorized : 0x80);
       continue;
@@ -37,13 +44,7 @@ void broker::state::handle_subscribe(connection& c, const codec::subscribe& p, c
     // Granted QoS: at most the server's maximum (MQTT-3.2.2-10 accepts any request).
     e.options.max_qos = std::min(req.options.max_qos, opts.max_qos);
     e.subscription_id = subscription_id;
-    std::string_view tree_filter = filter;
-    if (v5) {
-      if (auto shared = codec::parse_shared_filter(filter)) {
-        e.share_name = std::string(shared->share_name);
-        tree_filter = shared->filter;
-      }
-    }
+    if (shared) e.share_name = std::string(shared->share_name);
     if (exists) {
       // Identical filter: the new subscription replaces the old (MQTT-3.8.4-3).
       enforce("MQTT-3.8.4-3");

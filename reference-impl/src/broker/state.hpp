@@ -170,6 +170,9 @@ struct broker::state {
   void handle_pubrec(connection& c, const codec::pubrec& p, clock_ms now);
   void handle_pubrel(connection& c, const codec::pubrel& p, clock_ms now);
   void handle_pubcomp(connection& c, const codec::pubcomp& p, clock_ms now);
+  // An acknowledgement of the wrong kind for an in-flight message (PUBREC for a QoS 1
+  // PUBLISH, PUBACK after PUBREL, ...): a Protocol Error that leaves the message as it was.
+  void refuse_wrong_ack(connection& c, const inflight_message& m, codec::packet_type got, clock_ms now);
   // handle_subscribe.cpp
   void handle_subscribe(connection& c, const codec::subscribe& p, clock_ms now);
   void handle_unsubscribe(connection& c, const codec::unsubscribe& p, clock_ms now);

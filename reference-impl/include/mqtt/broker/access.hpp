@@ -35,6 +35,7 @@ class authorizer {
   // May the client publish to `topic`?
   virtual bool may_write(const client_identity& who, std::string_view topic) = 0;
   // May the client subscribe with `filter`? Checked again per message with may_read_topic.
+  // For a 5.0 shared subscription `filter` is its Topic Filter, without `$share/{ShareName}/`.
   virtual bool may_subscribe(const client_identity& who, std::string_view filter) = 0;
   // May a message on `topic` be delivered to the client?
   virtual bool may_read_topic(const client_identity& who, std::string_view topic) = 0;
