@@ -1,5 +1,5 @@
-// Helpers for the network tests: temporary directories, running programs with a time
-// bound, and an mqtt-ref-broker child process whose `listening on` lines give its ports.
+// Helpers for the tests that run real programs: temporary directories, running programs with
+// a time bound, and an mqtt-ref-broker child process whose `listening on` lines give its ports.
 #pragma once
 
 #include <sys/types.h>

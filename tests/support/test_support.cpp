@@ -1,4 +1,5 @@
-// Process and file helpers for the network tests (POSIX fork/exec, poll with deadlines).
+// Process and file helpers for the tests that run real programs (POSIX fork/exec, poll with
+// deadlines).
 #include "test_support.hpp"
 
 #include <fcntl.h>

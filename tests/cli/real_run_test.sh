@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The suite against real brokers, started on free loopback ports and stopped by pid:
+#   real_run_test.sh ref-tcp|ref-ws HARNESS BROKER SCENARIOS  the real mqtt-ref-broker; its
+#       verdicts must equal those of the simulated reference broker, case by case
+#   real_run_test.sh mosquitto HARNESS - SCENARIOS            Debian's mosquitto with its profile
+#       and baseline: nothing fails but what the baseline lists
+# Exit 0 pass, 1 fail, 77 mosquitto missing.
+set -u
+case_name=$1
+harness=$2
+broker=$3
+scenarios=$4
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+pid=
+cleanup() {
+  [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+start() {
+  local name=$1
+  shift
+  "$root/targets/$name/start" "$work/broker" "$@" >/dev/null || { echo "FAIL: $name did not start"; exit 1; }
+  pid=$(cat "$work/broker/pid")
+}
+
+verdicts() {
+  python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); [print(c["id"], c["version"], c["verdict"]) for c in j["cases"]]' "$1" | sort
+}
+
+case "$case_name" in
+  ref-tcp|ref-ws)
+    start mqtt-ref-broker "$broker"
+    url=$(cat "$work/broker/url")
+    [[ "$case_name" == ref-ws ]] && url=$(cat "$work/broker/ws_url")
+    profile=$root/targets/mqtt-ref-broker/profile.toml
+    "$harness" run "$scenarios" --profile "$profile" --out "$work/sim" -q >"$work/sim.out" 2>&1
+    sim_status=$?
+    "$harness" run "$scenarios" --target "$url" --profile "$profile" --jobs 4 --out "$work/real" -q >"$work/real.out" 2>&1
+    real_status=$?
+    cat "$work/real.out"
+    verdicts "$work/sim/latest/report.json" >"$work/sim.v"
+    verdicts "$work/real/latest/report.json" >"$work/real.v"
+    if ! diff "$work/sim.v" "$work/real.v" >"$work/diff"; then
+      echo "FAIL: verdicts differ between the simulated and the real reference broker ($url):"
+      cat "$work/diff"
+      exit 1
+    fi
+    [[ $sim_status -eq $real_status ]] || { echo "FAIL: exit $sim_status on the simulator, $real_status on $url"; exit 1; }
+    kill -0 "$pid" 2>/dev/null || { echo "FAIL: the broker died"; tail "$work/broker/log"; exit 1; }
+    echo "ok: $(wc -l <"$work/real.v") cases agree ($url)"
+    ;;
+  mosquitto)
+    command -v mosquitto >/dev/null || { echo "mosquitto not installed (tools/bootstrap installs it)"; exit 77; }
+    start mosquitto
+    url=$(cat "$work/broker/url")
+    "$harness" run "$scenarios" --target "$url" --profile "$root/targets/mosquitto/profile.toml" \
+      --baseline "$root/targets/mosquitto/baseline.toml" --jobs 4 --out "$work/real" -q
+    status=$?
+    kill -0 "$pid" 2>/dev/null || { echo "FAIL: mosquitto died"; tail "$work/broker/log"; exit 1; }
+    [[ $status -eq 0 ]] || { echo "FAIL: exit $status against mosquitto"; exit 1; }
+    ;;
+  *) echo "unknown case $case_name"; exit 2 ;;
+esac

@@ -1,0 +1,22 @@
+# The public headers of harness/transport must not bring in Asio, Beast or OpenSSL (they
+# are behind a pimpl): they may include only the standard library, each other and
+# mqtt/assert.hpp. Run with -DROOT=<source dir>.
+set(public endpoint.hpp event_loop.hpp connection.hpp)
+set(allowed "^#include (<[a-z_]+>|\"transport/(endpoint|event_loop|connection)\\.hpp\"|\"mqtt/assert\\.hpp\")$")
+set(found "")
+foreach(name ${public})
+  set(f ${ROOT}/harness/transport/${name})
+  if(NOT EXISTS ${f})
+    message(FATAL_ERROR "${f} is missing: wrong ROOT?")
+  endif()
+  file(STRINGS ${f} includes REGEX "^#include")
+  foreach(line ${includes})
+    if(NOT line MATCHES "${allowed}")
+      string(APPEND found "${name}: ${line}\n")
+    endif()
+  endforeach()
+endforeach()
+if(found)
+  message(FATAL_ERROR "public transport headers include more than the standard library:\n${found}")
+endif()
+message(STATUS "harness/transport public headers include no Asio, Beast or OpenSSL")
