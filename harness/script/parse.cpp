@@ -603,6 +603,10 @@ class parser {
   assert_step parse_assert() {
     assert_step a;
     a.client = client_name();
+    while (peek().k == token::kind::comma) {
+      ++i_;
+      a.more_clients.push_back(client_name());
+    }
     const token& kw = peek();
     std::string w = expect_word("'received' or 'order'");
     if (w == "received") {

@@ -121,6 +121,7 @@ struct ignore_step {
 struct assert_step {
   enum class kind : std::uint8_t { received, order };
   std::string client;
+  std::vector<std::string> more_clients;  // `assert a,b received ...`: counted together
   kind k = kind::received;
   packet_pattern packet;
   matcher::op count_op = matcher::op::eq;  // received: how the count compares

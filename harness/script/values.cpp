@@ -2,6 +2,7 @@
 #include "script/values.hpp"
 
 #include <boost/json.hpp>
+#include <algorithm>
 #include <charconv>
 #include <optional>
 
@@ -249,41 +250,35 @@ bool same_value(const json::value& a, const json::value& b) {
   return a == b;
 }
 
+namespace {
+
+bool presence_word(const term& t) { return t.k == term::kind::word && (t.text == "absent" || t.text == "present"); }
+
+// One value of a matcher: true when the packet's field relates to it as the operator says.
+bool matches_value(const matcher& m, const term& t, const json::object& packet, const bindings& b) {
+  if (presence_word(t)) {
+    bool there = find_field(packet, m.field) != nullptr;
+    bool want = t.text == "present";
+    return m.oper == matcher::op::ne ? there != want : there == want;
+  }
+  json::value want = resolve(t, b);
+  bool handled = false;
+  bool member = list_member(packet, m.field, want, handled);
+  if (handled) return m.oper == matcher::op::ne ? !member : member;
+  // `reason="Malformed Packet"` compares the reason's name; a number compares the code.
+  const json::value* actual = (m.field == "reason" && want.is_string()) ? packet.if_contains("reason") : find_field(packet, m.field);
+  if (!actual) return m.oper == matcher::op::ne;
+  return compare(*actual, m.oper, want);
+}
+
+}  // namespace
+
 bool matches(const packet_pattern& p, const json::object& packet, const bindings& b) {
   const json::value* type = packet.if_contains("type");
   if (!type || !type->is_string() || type->get_string() != mqtt::codec::to_string(p.type)) return false;
   for (const matcher& m : p.matchers) {
-    // absent / present test whether the field is there at all.
-    if (m.values.size() == 1 && m.values[0].k == term::kind::word && (m.values[0].text == "absent" || m.values[0].text == "present")) {
-      bool there = find_field(packet, m.field) != nullptr;
-      bool want = m.values[0].text == "present";
-      if ((m.oper == matcher::op::ne) ? there == want : there != want) return false;
-      continue;
-    }
-    bool any = false;
-    for (const term& t : m.values) {
-      json::value want = resolve(t, b);
-      bool handled = false;
-      if (list_member(packet, m.field, want, handled)) {
-        any = m.oper != matcher::op::ne;
-        if (any) break;
-        continue;
-      }
-      if (handled) {
-        if (m.oper == matcher::op::ne) any = true;
-        continue;
-      }
-      // `reason="Malformed Packet"` compares the reason's name; a number compares the code.
-      const json::value* actual = (m.field == "reason" && want.is_string()) ? packet.if_contains("reason") : find_field(packet, m.field);
-      if (!actual) {
-        if (m.oper == matcher::op::ne) any = true;
-        continue;
-      }
-      if (compare(*actual, m.oper, want)) {
-        any = true;
-        break;
-      }
-    }
+    // `in {...}` holds when any value matches; the other operators have one value.
+    bool any = std::any_of(m.values.begin(), m.values.end(), [&](const term& t) { return matches_value(m, t, packet, b); });
     if (!any) return false;
   }
   return true;
