@@ -375,7 +375,7 @@ interpreter::status interpreter::run_connect(const step& st, const connect_step&
   c.maximum_packet_size = p.maximum_packet_size;
   codec::decode_options o = c.decoder->options();
   o.version = p.version;
-  if (p.maximum_packet_size) o.maximum_packet_size = *p.maximum_packet_size;
+  if (p.maximum_packet_size && *p.maximum_packet_size > 0) o.maximum_packet_size = *p.maximum_packet_size;
   if (!c.decoder->mid_packet() && c.decoder->offset() == 0) c.decoder = std::make_unique<codec::stream_decoder>(o);
   write(c, std::move(p.bytes), st, now);
   return status::done;
@@ -398,7 +398,7 @@ interpreter::status interpreter::run_send(const step& st, const send_step& s, ms
   if (s.type == packet_type::connect && c.decoder && c.decoder->offset() == 0) {
     codec::decode_options o = c.decoder->options();
     o.version = p.version;
-    if (p.maximum_packet_size) o.maximum_packet_size = *p.maximum_packet_size;
+    if (p.maximum_packet_size && *p.maximum_packet_size > 0) o.maximum_packet_size = *p.maximum_packet_size;
     c.decoder = std::make_unique<codec::stream_decoder>(o);
   }
   write(c, std::move(p.bytes), st, now);
