@@ -768,8 +768,11 @@ constexpr std::array<rule_info, static_cast<std::size_t>(rule_id::count_)> table
      "deliveries only on filters the client subscribed to", &checker::check_deliveries},
     {rule_id::qos0_duplicate, "qos0-duplicate", "§4.3.1", "§4.3.1",
      "a QoS 0 message is delivered at most once", &checker::check_deliveries},
+    // 3.1.1 MQTT-4.3.3-1 (the sender: no PUBLISH again once PUBREL is sent) and -2 (the
+    // receiver: no duplicate to onward recipients) are 5.0's MQTT-4.3.3-6 and -10; 5.0's
+    // MQTT-4.3.3-1 and -2 are about packet identifiers and the DUP flag.
     {rule_id::qos2_duplicate, "qos2-duplicate", "MQTT-4.3.3-1, MQTT-4.3.3-2",
-     "MQTT-4.3.3-1, MQTT-4.3.3-2", "a QoS 2 message is delivered exactly once",
+     "MQTT-4.3.3-6, MQTT-4.3.3-10", "a QoS 2 message is delivered exactly once",
      &checker::check_deliveries},
     {rule_id::order, "order", "MQTT-4.6.0-6", "MQTT-4.6.0-5",
      "per publisher, topic and QoS, messages arrive in publish order", &checker::check_order},
