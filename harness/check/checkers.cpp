@@ -4,9 +4,15 @@
 #include "check/checkers.hpp"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <optional>
+#include <string>
+#include <tuple>
 #include <unordered_map>
+
+#include "check/topic.hpp"
+#include "mqtt/assert.hpp"
 
 namespace harness::check {
 namespace {
@@ -16,51 +22,14 @@ constexpr sim_ms end_of_time = ~sim_ms{0};
 // Timer races at a boundary (expiry, will delay) are not judged within this margin.
 constexpr sim_ms boundary_margin_ms = 10;
 
-struct message_info {
-  const record* invoked = nullptr;
-  const record* acked = nullptr;
-  bool exactly_once_exempt = false;  // a broker crash or a lost publisher session in its flow
-};
-
-struct conn_info {
-  node_id node = no_node;
-  const record* delivered_connect = nullptr;  // connect_delivered
-  const record* end = nullptr;                // broker_conn_end
-};
-
-struct node_info {
-  std::vector<message_info> messages;         // by seq
-  std::vector<const record*> connected;       // successful CONNACKs
-  std::vector<const record*> deliveries;
-  std::vector<const record*> sub_events;      // subscribe/unsubscribe invoked and acked
-  std::vector<const record*> connect_deliveries;
-  std::vector<sim_ms> session_starts;         // broker-side, see index()
-  sim_ms final_session_start = end_of_time;
-  std::vector<sim_ms> first_subscribe;        // by topic: first SUBSCRIBE of a matching filter
-  const record* last_state = nullptr;         // last connected / lost / crash / disconnect
-};
+}  // namespace
 
 class checker {
  public:
-  checker(const history& h, const sim::workload& w) : h_(h), w_(w), nodes_(w.clients.size()) {}
+  checker(const history& h, const run_facts& f) : h_(h), f_(f), nodes_(f.clients.size()) {}
 
-  std::vector<violation> run() {
-    index();
-    check_client_reports();
-    check_invented_and_duplicates();
-    check_order();
-    check_owed_messages();
-    check_unsubscribe();
-    check_retained();
-    check_wills();
-    check_session_present();
-    check_shared();
-    check_raw_peers();
-    check_liveness();
-    return std::move(out_);
-  }
+  std::vector<violation> take_violations() { return std::move(out_); }
 
- private:
   // ---- indexing ----------------------------------------------------------------------------
 
   void index() {
@@ -114,10 +83,10 @@ class checker {
       }
     }
     for (node_info& n : nodes_) {
-      n.first_subscribe.assign(w_.topics.size(), end_of_time);
+      n.first_subscribe.assign(f_.topics.size(), end_of_time);
       for (const record* e : n.sub_events) {
         if (e->kind != record_kind::subscribe_invoked) continue;
-        for (std::uint16_t t = 0; t < w_.topics.size(); ++t) {
+        for (std::uint16_t t = 0; t < f_.topics.size(); ++t) {
           if (n.first_subscribe[t] == end_of_time && filter_matches(e->filter, t)) {
             n.first_subscribe[t] = e->at;
           }
@@ -139,10 +108,10 @@ class checker {
     // filters held to the end with QoS >= 1, not cycled, not shared (a shared message is owed
     // to the group, see check_shared).
     for (std::size_t n = 0; n < nodes_.size(); ++n) {
-      const sim::client_spec& sp = spec(static_cast<node_id>(n));
-      if (!sp.persistent) continue;
-      for (const sim::subscription_spec& ss : sp.subscriptions) {
-        if (ss.cycle_max_ms != 0 || !ss.share_group.empty()) continue;
+      const client_facts& cf = client(static_cast<node_id>(n));
+      if (!cf.persistent) continue;
+      for (const subscription_facts& ss : cf.subscriptions) {
+        if (ss.cycled || !ss.share_group.empty()) continue;
         auto held = held_to_end(static_cast<node_id>(n), ss.filter);
         if (held && held->second != 0) held_.push_back({static_cast<node_id>(n), ss.filter, held->first});
       }
@@ -157,65 +126,21 @@ class checker {
     }
   }
 
-  bool crash_between(sim_ms from, sim_ms to) const {
-    return std::any_of(crashes_.begin(), crashes_.end(),
-                       [&](sim_ms c) { return c >= from && c <= to; });
-  }
-  static bool session_start_between(const node_info& n, sim_ms from, sim_ms to) {
-    return std::any_of(n.session_starts.begin(), n.session_starts.end(),
-                       [&](sim_ms t) { return t > from && t <= to; });
-  }
+  // ---- the rules, as rules() lists them ----------------------------------------------------
 
-  // ---- helpers -----------------------------------------------------------------------------
-
-  const sim::client_spec& spec(node_id n) const { return w_.clients[n]; }
-  bool v5(node_id n) const { return spec(n).version == protocol_version::v5; }
-  const char* pick(node_id n, const char* v311, const char* v50) const {
-    return v5(n) ? v50 : v311;
+  // The simulator stopped the run at its event budget: the history is incomplete.
+  void check_event_budget() {
+    if (!f_.event_budget_exhausted) return;
+    report(rule_id::event_budget, no_node,
+           "the run needed more than its event budget (" + std::to_string(f_.events_max) +
+               " events)",
+           {});
   }
-  std::string name(node_id n) const { return n < w_.clients.size() ? spec(n).name : "?"; }
-  std::string topic(std::uint16_t t) const { return t < w_.topics.size() ? w_.topics[t] : "?"; }
-  std::string msg_name(node_id pub, std::uint32_t seq) const {
-    return "m" + std::to_string(pub) + "." + std::to_string(seq);
-  }
-  static std::uint64_t key_of(node_id publisher, std::uint32_t seq) {
-    return std::uint64_t{publisher} << 32 | seq;
-  }
-  const message_info* message(node_id pub, std::uint32_t seq) const {
-    if (pub >= nodes_.size() || seq >= nodes_[pub].messages.size()) return nullptr;
-    const message_info& m = nodes_[pub].messages[seq];
-    return m.invoked ? &m : nullptr;
-  }
-  bool is_will_topic(std::uint16_t t) const {
-    return t < w_.topics.size() && w_.topics[t].rfind("will/", 0) == 0;
-  }
-  bool filter_matches(std::uint16_t f, std::uint16_t t) const {
-    return f < w_.filters.size() && t < w_.topics.size() &&
-           sim::topic_matches(w_.filters[f], w_.topics[t]);
-  }
-  // Whether a delivery on `t` to `n` may have come through a shared subscription.
-  bool via_shared(node_id n, std::uint16_t t) const {
-    for (const sim::subscription_spec& s : spec(n).subscriptions) {
-      if (!s.share_group.empty() && filter_matches(s.filter, t)) return true;
-    }
-    return false;
-  }
-
-  void report(std::string rule, std::string statement, std::string message,
-              std::initializer_list<const record*> evidence) {
-    violation v{std::move(rule), std::move(statement), std::move(message), {}};
-    for (const record* r : evidence) {
-      if (r) v.evidence.push_back(format_record(*r, w_));
-    }
-    out_.push_back(std::move(v));
-  }
-
-  // ---- the rules ---------------------------------------------------------------------------
 
   void check_client_reports() {
     for (const record& r : h_.records()) {
       if (r.kind == record_kind::protocol_violation) {
-        report("client-detected", "see message",
+        report(rule_id::client_detected, r.node,
                name(r.node) + ": the client core caught the broker breaking a rule: " + r.text,
                {&r});
       }
@@ -223,20 +148,20 @@ class checker {
   }
 
   // Nothing invented; QoS 0 and QoS 2 never duplicated (QoS 1 may be).
-  void check_invented_and_duplicates() {
+  void check_deliveries() {
     for (std::size_t s = 0; s < nodes_.size(); ++s) {
       std::unordered_map<std::uint64_t, const record*> seen;
       for (const record* d : nodes_[s].deliveries) {
         if (is_will_topic(d->topic)) continue;  // checked with the wills
         const message_info* m = message(d->publisher, d->seq);
         if (!m || m->invoked->topic != d->topic) {
-          report("invented", "MQTT-4.5.0-1",
+          report(rule_id::invented, d->node,
                  name(d->node) + " received a message nobody published on " + topic(d->topic),
                  {d});
           continue;
         }
         if (!subscribed_ever(static_cast<node_id>(s), d->topic, d->at)) {
-          report("unsubscribed-delivery", "MQTT-4.5.0-1",
+          report(rule_id::unsubscribed_delivery, d->node,
                  name(d->node) + " received " + msg_name(d->publisher, d->seq) + " on " +
                      topic(d->topic) + " without ever subscribing to a matching filter",
                  {m->invoked, d});
@@ -246,25 +171,19 @@ class checker {
         if (fresh) continue;
         const std::uint8_t published_qos = m->invoked->qos;
         if (published_qos == 0) {
-          report("qos0-duplicate", "§4.3.1",
+          report(rule_id::qos0_duplicate, d->node,
                  name(d->node) + " received QoS 0 message " + msg_name(d->publisher, d->seq) +
                      " twice",
                  {m->invoked, it->second, d});
         } else if (published_qos == 2 && d->qos == 2 && it->second->qos == 2 &&
                    !m->exactly_once_exempt) {
-          report("qos2-duplicate",
-                 pick(d->node, "MQTT-4.3.3-1, MQTT-4.3.3-2", "MQTT-4.3.3-1, MQTT-4.3.3-2"),
+          report(rule_id::qos2_duplicate, d->node,
                  name(d->node) + " received QoS 2 message " + msg_name(d->publisher, d->seq) +
                      " twice (exactly once broken)",
                  {m->invoked, m->acked, it->second, d});
         }
       }
     }
-  }
-
-  bool subscribed_ever(node_id n, std::uint16_t t, sim_ms before) const {
-    const std::vector<sim_ms>& first = nodes_[n].first_subscribe;
-    return t < first.size() && first[t] <= before;
   }
 
   // §4.6: per subscriber, publisher, topic and QoS, first deliveries in the order the broker
@@ -295,7 +214,7 @@ class checker {
         const bool received_first =
             m->invoked->qos == 0 || (m->acked && m->acked->at < later->invoked->at);
         if (!received_first) continue;
-        report("order", pick(d->node, "MQTT-4.6.0-6", "MQTT-4.6.0-5"),
+        report(rule_id::order, d->node,
                name(d->node) + " received " + msg_name(d->publisher, d->seq) + " after " +
                    msg_name(d->publisher, it->second->seq) + " on " + topic(d->topic) +
                    " (QoS " + std::to_string(m->invoked->qos) +
@@ -305,51 +224,10 @@ class checker {
     }
   }
 
-  // When the node's final session got `f` (the SUBACK of a SUBSCRIBE sent after that session
-  // began, so processed in it) and the granted QoS, if the filter was held from then to the
-  // end; nullopt otherwise.
-  std::optional<std::pair<sim_ms, std::uint8_t>> held_to_end(node_id n, std::uint16_t f) const {
-    const node_info& ni = nodes_[n];
-    std::vector<std::uint32_t> sent;  // SUBSCRIBEs sent in the final session since any UNSUBSCRIBE
-    std::optional<std::pair<sim_ms, std::uint8_t>> held;
-    for (const record* e : ni.sub_events) {
-      if (e->filter != f) continue;
-      if (e->kind == record_kind::unsubscribe_invoked) {
-        sent.clear();
-        held.reset();
-      } else if (e->kind == record_kind::subscribe_invoked && e->at >= ni.final_session_start) {
-        sent.push_back(e->seq);
-      } else if (e->kind == record_kind::subscribe_acked && !held && e->reason < 0x80 &&
-                 std::find(sent.begin(), sent.end(), e->seq) != sent.end()) {
-        held = std::pair{e->at, e->reason};
-      }
-    }
-    return held;
-  }
-
   // QoS 1 and 2: every acknowledged message reaches every persistent subscriber whose session
   // (and subscription) held from before the publish to the end.
   void check_owed_messages() {
     for (const held_subscription& h : held_) check_owed_to(h.node, h.filter, h.since);
-  }
-
-  void check_owed_to(node_id s, std::uint16_t f, sim_ms subscribed_at) {
-    std::unordered_map<std::uint64_t, bool> got;
-    for (const record* d : nodes_[s].deliveries) got[key_of(d->publisher, d->seq)] = true;
-    for (std::size_t p = 0; p < nodes_.size(); ++p) {
-      for (const message_info& m : nodes_[p].messages) {
-        if (!m.invoked || !m.acked || m.acked->reason >= 0x80 || m.invoked->qos == 0) continue;
-        if (m.invoked->at <= subscribed_at || !filter_matches(f, m.invoked->topic)) continue;
-        if (got.count(key_of(static_cast<node_id>(p), m.invoked->seq))) continue;
-        report("qos" + std::to_string(m.invoked->qos) + "-lost",
-               pick(s, "MQTT-4.5.0-1, MQTT-3.1.2-4", "MQTT-4.5.0-1, MQTT-3.1.2-23"),
-               name(s) + " (persistent session, subscribed to " + w_.filters[f] + ") never got " +
-                   msg_name(static_cast<node_id>(p), m.invoked->seq) + " (QoS " +
-                   std::to_string(m.invoked->qos) + " on " + topic(m.invoked->topic) +
-                   "), acknowledged to its publisher",
-               {m.invoked, m.acked});
-      }
-    }
   }
 
   // MQTT-3.10.4-2: no message published after the UNSUBACK is delivered for that filter.
@@ -364,7 +242,7 @@ class checker {
         any_unsubscribe = any_unsubscribe || e->kind == record_kind::unsubscribe_invoked;
       }
       if (!any_unsubscribe) continue;
-      std::vector<const record*> latest(w_.filters.size(), nullptr);
+      std::vector<const record*> latest(f_.filters.size(), nullptr);
       std::size_t next_event = 0;
       for (const record* d : n.deliveries) {
         while (next_event < n.sub_events.size() && n.sub_events[next_event]->at <= d->at) {
@@ -390,10 +268,10 @@ class checker {
         auto ack = unsubacks.find(last_request->seq);
         if (ack == unsubacks.end() || ack->second->at > d->at) continue;
         if (m->invoked->at <= ack->second->at) continue;
-        report("delivered-after-unsubscribe", "MQTT-3.10.4-2",
+        report(rule_id::delivered_after_unsubscribe, d->node,
                name(d->node) + " received " + msg_name(d->publisher, d->seq) + " on " +
                    topic(d->topic) + ", published after its UNSUBSCRIBE of " +
-                   w_.filters[ack->second->filter] + " was acknowledged",
+                   f_.filters[ack->second->filter] + " was acknowledged",
                {last_request, ack->second, m->invoked, d});
       }
     }
@@ -406,16 +284,346 @@ class checker {
   void check_retained() {
     for (std::size_t s = 0; s < nodes_.size(); ++s) {
       const node_id sn = static_cast<node_id>(s);
-      if (!spec(sn).persistent) continue;
+      if (!client(sn).persistent) continue;
       for (const record* e : nodes_[s].sub_events) {
         if (e->kind != record_kind::subscribe_invoked || e->at < nodes_[s].final_session_start) {
           continue;
         }
         if (!acked_after(sn, e) || unsubscribed_after(sn, e)) continue;
-        for (std::uint16_t t = 0; t < w_.topics.size(); ++t) {
+        for (std::uint16_t t = 0; t < f_.topics.size(); ++t) {
           if (!filter_matches(e->filter, t)) continue;
           check_retained_topic(sn, e, t);
         }
+      }
+    }
+  }
+
+  // The will: published if and only if the connection ended without a normal DISCONNECT
+  // (MQTT-3.1.2-8, MQTT-3.1.2-10), after the Will Delay Interval unless a connection resuming
+  // the session came first (5.0 MQTT-3.1.3-9; a clean start ends the session, which publishes
+  // it); never for a connection the broker lost in a crash. First the wills that arrived.
+  void check_will_publications() {
+    for (std::size_t s = 0; s < nodes_.size(); ++s) {
+      for (const record* d : nodes_[s].deliveries) {
+        if (!is_will_topic(d->topic)) continue;
+        auto it = conns_.find(d->conn);
+        bool known = it != conns_.end() && it->second.node < nodes_.size() &&
+                     client(it->second.node).will &&
+                     d->topic == client(it->second.node).will->topic;
+        if (!known) {
+          report(rule_id::will_invented, d->node,
+                 name(d->node) + " received a will on " + topic(d->topic) +
+                     " that no connection carried",
+                 {d});
+          continue;
+        }
+        const conn_info& c = it->second;
+        if (expected_will(c) != will_fate::not_published) continue;
+        std::string why = !c.end ? "whose connection had not ended"
+                          : c.end->graceful ? "after a normal DISCONNECT"
+                          : c.end->crash   ? "lost with the broker's crash"
+                                           : "whose Will Delay had not passed before the client came back";
+        report(c.end && c.end->graceful ? rule_id::will_after_disconnect : rule_id::will_unexpected,
+               c.node,
+               name(d->node) + " received the will of " + name(c.node) + "'s connection " +
+                   std::to_string(d->conn) + ", " + why,
+               {c.delivered_connect, c.end, d});
+      }
+    }
+  }
+
+  // Then the wills that did not: owed to persistent watchers subscribed (QoS >= 1) before the
+  // connection ended.
+  void check_missing_wills() {
+    std::map<std::pair<node_id, std::uint64_t>, bool> delivered;  // (watcher, conn)
+    for (std::size_t s = 0; s < nodes_.size(); ++s) {
+      for (const record* d : nodes_[s].deliveries) {
+        if (is_will_topic(d->topic)) delivered[{static_cast<node_id>(s), d->conn}] = true;
+      }
+    }
+    for (const auto& [id, c] : conns_) {
+      if (c.node >= nodes_.size() || !client(c.node).will || client(c.node).will->qos == 0) continue;
+      if (expected_will(c) != will_fate::published) continue;
+      const std::uint16_t t = client(c.node).will->topic;
+      for (const held_subscription& h : held_) {
+        if (!filter_matches(h.filter, t) || h.since >= c.end->at) continue;
+        if (delivered.count({h.node, id})) continue;
+        report(rule_id::will_missing, c.node,
+               name(h.node) + " never got the will of " + name(c.node) + "'s connection " +
+                   std::to_string(id) + ", which ended without a normal DISCONNECT",
+               {c.delivered_connect, c.end});
+      }
+    }
+  }
+
+  // Session Present (3.1.1 MQTT-3.2.2-1..3, 5.0 MQTT-3.2.2-2, -3): 0 after a clean start; 1
+  // when the broker holds the session (an earlier connection with no crash or expiry since).
+  void check_session_present() {
+    for (std::size_t n = 0; n < nodes_.size(); ++n) {
+      const node_id nid = static_cast<node_id>(n);
+      for (const record* c : nodes_[n].connected) {
+        auto it = conns_.find(c->conn);
+        if (it == conns_.end() || !it->second.delivered_connect) continue;
+        const record* cd = it->second.delivered_connect;
+        if (cd->clean_start) {
+          if (c->session_present) {
+            report_citing(rule_id::session_present, pick(nid, "MQTT-3.2.2-1", "MQTT-3.2.2-2"),
+                          name(nid) + " got Session Present 1 in answer to a clean start",
+                          {cd, c});
+          }
+          continue;
+        }
+        std::optional<bool> must = session_must_exist(nid, cd);
+        if (must && *must != c->session_present) {
+          report_citing(rule_id::session_present,
+                        pick(nid, "MQTT-3.2.2-2, MQTT-3.2.2-3", "MQTT-3.2.2-3"),
+                        name(nid) + " got Session Present " + (c->session_present ? "1" : "0") +
+                            " but the broker " + (*must ? "held" : "could not hold") +
+                            " its session",
+                        {previous_connect(nid, cd), cd, c});
+        }
+      }
+    }
+  }
+
+  // Shared subscriptions (5.0 §4.8.2): a message goes to one member of the group only, and
+  // an acknowledged QoS 1/2 message reaches one member when every member's session held the
+  // subscription from before the publish to the end (MQTT-4.8.2-4).
+  void check_shared() {
+    std::map<std::pair<std::string, std::uint16_t>, std::vector<node_id>> groups;
+    for (std::size_t n = 0; n < nodes_.size(); ++n) {
+      for (const subscription_facts& ss : client(static_cast<node_id>(n)).subscriptions) {
+        if (!ss.share_group.empty()) {
+          groups[{ss.share_group, ss.filter}].push_back(static_cast<node_id>(n));
+        }
+      }
+    }
+    for (const auto& [group, members] : groups) {
+      std::unordered_map<std::uint64_t, const record*> first;  // message -> delivery
+      for (node_id n : members) {
+        for (const record* d : nodes_[n].deliveries) {
+          if (d->retain || !filter_matches(group.second, d->topic)) continue;
+          const message_info* m = message(d->publisher, d->seq);
+          if (!m) continue;
+          auto [it, fresh] = first.emplace(key_of(d->publisher, d->seq), d);
+          if (fresh || it->second->node == d->node) continue;
+          const std::uint8_t qos = m->invoked->qos;
+          if (qos == 0 || (qos == 2 && !m->exactly_once_exempt)) {
+            report(rule_id::shared_duplicate, d->node,
+                   msg_name(d->publisher, d->seq) + " (QoS " + std::to_string(qos) +
+                       ") went to two members of $share/" + group.first + "/" +
+                       f_.filters[group.second] + ": " + name(it->second->node) + " and " +
+                       name(d->node),
+                   {m->invoked, it->second, d});
+          }
+        }
+      }
+      sim_ms held_since = 0;
+      bool all_held = true;
+      for (node_id n : members) {
+        auto held = held_to_end(n, group.second);
+        if (!client(n).persistent || !held || held->second == 0) all_held = false;
+        if (held) held_since = std::max(held_since, held->first);
+      }
+      if (!all_held) continue;
+      for (std::size_t p = 0; p < nodes_.size(); ++p) {
+        for (const message_info& m : nodes_[p].messages) {
+          if (!m.invoked || !m.acked || m.acked->reason >= 0x80 || m.invoked->qos == 0) continue;
+          if (m.invoked->at <= held_since || !filter_matches(group.second, m.invoked->topic)) continue;
+          if (first.count(key_of(static_cast<node_id>(p), m.invoked->seq))) continue;
+          report(rule_id::shared_lost, members.front(),
+                 "no member of $share/" + group.first + "/" + f_.filters[group.second] + " got " +
+                     msg_name(static_cast<node_id>(p), m.invoked->seq) + " (QoS " +
+                     std::to_string(m.invoked->qos) + "), acknowledged to its publisher",
+                 {m.invoked, m.acked});
+        }
+      }
+    }
+  }
+
+  // A raw peer that sent what the broker must refuse sees its connection closed by the broker.
+  void check_raw_peers() {
+    for (std::size_t n = 0; n < nodes_.size(); ++n) {
+      const client_facts& cf = client(static_cast<node_id>(n));
+      if (!cf.raw_peer || cf.raw_must_close.empty()) continue;
+      bool connected = false;
+      bool closed = false;
+      bool crashed = false;  // the broker died first: nothing to judge
+      for (const auto& [id, c] : conns_) {
+        if (c.node != n) continue;
+        if (c.delivered_connect) connected = true;
+        if (c.end) (c.end->crash ? crashed : closed) = true;
+      }
+      if (connected && !closed && !crashed) {
+        report(rule_id::raw_not_closed, static_cast<node_id>(n),
+               cf.name + ": the broker kept the connection of a peer that sent a malformed packet",
+               {heal_});
+      }
+    }
+  }
+
+  // After heal and drain every client is connected again.
+  void check_liveness() {
+    if (!heal_) return;
+    for (std::size_t n = 0; n < nodes_.size(); ++n) {
+      if (client(static_cast<node_id>(n)).raw_peer) continue;
+      const record* last = nodes_[n].last_state;
+      if (last && last->kind == record_kind::connected) continue;
+      report(rule_id::not_reconnected, static_cast<node_id>(n),
+             name(static_cast<node_id>(n)) + " was not connected at the end of the drain phase",
+             {heal_, last});
+    }
+  }
+
+ private:
+  struct message_info {
+    const record* invoked = nullptr;
+    const record* acked = nullptr;
+    bool exactly_once_exempt = false;  // a broker crash or a lost publisher session in its flow
+  };
+
+  struct conn_info {
+    node_id node = no_node;
+    const record* delivered_connect = nullptr;  // connect_delivered
+    const record* end = nullptr;                // broker_conn_end
+  };
+
+  struct node_info {
+    std::vector<message_info> messages;         // by seq
+    std::vector<const record*> connected;       // successful CONNACKs
+    std::vector<const record*> deliveries;
+    std::vector<const record*> sub_events;      // subscribe/unsubscribe invoked and acked
+    std::vector<const record*> connect_deliveries;
+    std::vector<sim_ms> session_starts;         // broker-side, see index()
+    sim_ms final_session_start = end_of_time;
+    std::vector<sim_ms> first_subscribe;        // by topic: first SUBSCRIBE of a matching filter
+    const record* last_state = nullptr;         // last connected / lost / crash / disconnect
+  };
+
+  struct held_subscription {
+    node_id node;
+    std::uint16_t filter;
+    sim_ms since;  // the SUBACK in the node's final session
+  };
+
+  bool crash_between(sim_ms from, sim_ms to) const {
+    return std::any_of(crashes_.begin(), crashes_.end(),
+                       [&](sim_ms c) { return c >= from && c <= to; });
+  }
+  static bool session_start_between(const node_info& n, sim_ms from, sim_ms to) {
+    return std::any_of(n.session_starts.begin(), n.session_starts.end(),
+                       [&](sim_ms t) { return t > from && t <= to; });
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  const client_facts& client(node_id n) const { return f_.clients[n]; }
+  bool v5(node_id n) const { return client(n).version == protocol_version::v5; }
+  const char* pick(node_id n, const char* v311, const char* v50) const {
+    return v5(n) ? v50 : v311;
+  }
+  std::string name(node_id n) const { return n < f_.clients.size() ? client(n).name : "?"; }
+  std::string topic(std::uint16_t t) const { return t < f_.topics.size() ? f_.topics[t] : "?"; }
+  std::string msg_name(node_id pub, std::uint32_t seq) const {
+    return "m" + std::to_string(pub) + "." + std::to_string(seq);
+  }
+  static std::uint64_t key_of(node_id publisher, std::uint32_t seq) {
+    return std::uint64_t{publisher} << 32 | seq;
+  }
+  const message_info* message(node_id pub, std::uint32_t seq) const {
+    if (pub >= nodes_.size() || seq >= nodes_[pub].messages.size()) return nullptr;
+    const message_info& m = nodes_[pub].messages[seq];
+    return m.invoked ? &m : nullptr;
+  }
+  bool is_will_topic(std::uint16_t t) const {
+    return t < f_.topics.size() && !f_.will_topic_prefix.empty() &&
+           f_.topics[t].rfind(f_.will_topic_prefix, 0) == 0;
+  }
+  bool filter_matches(std::uint16_t f, std::uint16_t t) const {
+    return f < f_.filters.size() && t < f_.topics.size() &&
+           topic_matches(f_.filters[f], f_.topics[t]);
+  }
+  // Whether a delivery on `t` to `n` may have come through a shared subscription.
+  bool via_shared(node_id n, std::uint16_t t) const {
+    for (const subscription_facts& s : client(n).subscriptions) {
+      if (!s.share_group.empty() && filter_matches(s.filter, t)) return true;
+    }
+    return false;
+  }
+  bool subscribed_ever(node_id n, std::uint16_t t, sim_ms before) const {
+    const std::vector<sim_ms>& first = nodes_[n].first_subscribe;
+    return t < first.size() && first[t] <= before;
+  }
+
+  // The statement a violation of `id` cites when the protocol version of `whose` decides.
+  std::string statement(rule_id id, node_id whose) const {
+    const rule_info& r = info(id);
+    switch (r.cites) {
+      case citation::table:
+        if (r.statement_v311.empty() || (whose < f_.clients.size() && v5(whose))) {
+          return std::string(r.statement_v5);
+        }
+        return std::string(r.statement_v311);
+      case citation::raw_peer:
+        return whose < f_.clients.size() ? client(whose).raw_must_close : std::string();
+      case citation::client_report:
+        return "see message";
+      case citation::liveness:
+        return "liveness";
+    }
+    return {};
+  }
+
+  void report(rule_id id, node_id whose, std::string message,
+              std::initializer_list<const record*> evidence) {
+    report_citing(id, statement(id, whose), std::move(message), evidence);
+  }
+
+  void report_citing(rule_id id, std::string statement, std::string message,
+                     std::initializer_list<const record*> evidence) {
+    violation v{std::string(info(id).name), std::move(statement), std::move(message), {}};
+    for (const record* r : evidence) {
+      if (r) v.evidence.push_back(format_record(*r, f_));
+    }
+    out_.push_back(std::move(v));
+  }
+
+  // When the node's final session got `f` (the SUBACK of a SUBSCRIBE sent after that session
+  // began, so processed in it) and the granted QoS, if the filter was held from then to the
+  // end; nullopt otherwise.
+  std::optional<std::pair<sim_ms, std::uint8_t>> held_to_end(node_id n, std::uint16_t f) const {
+    const node_info& ni = nodes_[n];
+    std::vector<std::uint32_t> sent;  // SUBSCRIBEs sent in the final session since any UNSUBSCRIBE
+    std::optional<std::pair<sim_ms, std::uint8_t>> held;
+    for (const record* e : ni.sub_events) {
+      if (e->filter != f) continue;
+      if (e->kind == record_kind::unsubscribe_invoked) {
+        sent.clear();
+        held.reset();
+      } else if (e->kind == record_kind::subscribe_invoked && e->at >= ni.final_session_start) {
+        sent.push_back(e->seq);
+      } else if (e->kind == record_kind::subscribe_acked && !held && e->reason < 0x80 &&
+                 std::find(sent.begin(), sent.end(), e->seq) != sent.end()) {
+        held = std::pair{e->at, e->reason};
+      }
+    }
+    return held;
+  }
+
+  void check_owed_to(node_id s, std::uint16_t f, sim_ms subscribed_at) {
+    std::unordered_map<std::uint64_t, bool> got;
+    for (const record* d : nodes_[s].deliveries) got[key_of(d->publisher, d->seq)] = true;
+    for (std::size_t p = 0; p < nodes_.size(); ++p) {
+      for (const message_info& m : nodes_[p].messages) {
+        if (!m.invoked || !m.acked || m.acked->reason >= 0x80 || m.invoked->qos == 0) continue;
+        if (m.invoked->at <= subscribed_at || !filter_matches(f, m.invoked->topic)) continue;
+        if (got.count(key_of(static_cast<node_id>(p), m.invoked->seq))) continue;
+        report(m.invoked->qos == 1 ? rule_id::qos1_lost : rule_id::qos2_lost, s,
+               name(s) + " (persistent session, subscribed to " + f_.filters[f] + ") never got " +
+                   msg_name(static_cast<node_id>(p), m.invoked->seq) + " (QoS " +
+                   std::to_string(m.invoked->qos) + " on " + topic(m.invoked->topic) +
+                   "), acknowledged to its publisher",
+               {m.invoked, m.acked});
       }
     }
   }
@@ -472,26 +680,23 @@ class checker {
       const message_info* m = message(d->publisher, d->seq);
       if (m && (!m->acked || m->acked->at > newest->invoked->at)) return;
     }
-    report("retained-missing", pick(s, "MQTT-3.3.1-6, MQTT-3.3.1-9", "MQTT-3.3.1-9"),
-           name(s) + " subscribed to " + w_.filters[subscribe->filter] + " after retained " +
+    report(rule_id::retained_missing, s,
+           name(s) + " subscribed to " + f_.filters[subscribe->filter] + " after retained " +
                msg_name(newest->invoked->node, newest->invoked->seq) + " on " + topic(t) +
                " was acknowledged, but got no retained message for " + topic(t),
            {newest->invoked, newest->acked, subscribe});
   }
 
-  // The will: published if and only if the connection ended without a normal DISCONNECT
-  // (MQTT-3.1.2-8, MQTT-3.1.2-10), after the Will Delay Interval unless a connection resuming
-  // the session came first (5.0 MQTT-3.1.3-9; a clean start ends the session, which publishes
-  // it); never for a connection the broker lost in a crash.
   enum class will_fate { published, not_published, undecided };
 
   will_fate expected_will(const conn_info& c) const {
     if (!c.delivered_connect || !c.end) return will_fate::not_published;
     if (c.end->graceful || c.end->crash) return will_fate::not_published;
-    const sim::client_spec& sp = spec(c.node);
-    const sim_ms due = c.end->at + sim_ms{sp.will_delay_s} * 1000;
+    const client_facts& cf = client(c.node);
+    const std::uint32_t delay_s = cf.will ? cf.will->delay_s : 0;
+    const sim_ms due = c.end->at + sim_ms{delay_s} * 1000;
     sim_ms publish_at = due;
-    if (sp.will_delay_s != 0) {
+    if (delay_s != 0) {
       for (const record* cd : nodes_[c.node].connect_deliveries) {
         if (cd->at < c.end->at || cd->conn == c.delivered_connect->conn) continue;
         if (cd->at > due + boundary_margin_ms) break;
@@ -511,80 +716,6 @@ class checker {
     return will_fate::published;
   }
 
-  void check_wills() {
-    std::map<std::pair<node_id, std::uint64_t>, bool> delivered;  // (watcher, conn)
-    for (std::size_t s = 0; s < nodes_.size(); ++s) {
-      for (const record* d : nodes_[s].deliveries) {
-        if (!is_will_topic(d->topic)) continue;
-        delivered[{static_cast<node_id>(s), d->conn}] = true;
-        auto it = conns_.find(d->conn);
-        bool known = it != conns_.end() && it->second.node < nodes_.size() &&
-                     spec(it->second.node).will &&
-                     topic(d->topic) == "will/" + spec(it->second.node).name;
-        if (!known) {
-          report("will-invented", "MQTT-3.1.2-8",
-                 name(d->node) + " received a will on " + topic(d->topic) +
-                     " that no connection carried",
-                 {d});
-          continue;
-        }
-        const conn_info& c = it->second;
-        if (expected_will(c) != will_fate::not_published) continue;
-        std::string why = !c.end ? "whose connection had not ended"
-                          : c.end->graceful ? "after a normal DISCONNECT"
-                          : c.end->crash   ? "lost with the broker's crash"
-                                           : "whose Will Delay had not passed before the client came back";
-        report(c.end && c.end->graceful ? "will-after-disconnect" : "will-unexpected",
-               pick(c.node, "MQTT-3.1.2-8, MQTT-3.1.2-10", "MQTT-3.1.2-8, MQTT-3.1.2-10, MQTT-3.1.3-9"),
-               name(d->node) + " received the will of " + name(c.node) + "'s connection " +
-                   std::to_string(d->conn) + ", " + why,
-               {c.delivered_connect, c.end, d});
-      }
-    }
-    // Missing wills: owed to persistent watchers subscribed (QoS >= 1) before the end.
-    for (const auto& [id, c] : conns_) {
-      if (c.node >= nodes_.size() || !spec(c.node).will || spec(c.node).will_qos == 0) continue;
-      if (expected_will(c) != will_fate::published) continue;
-      std::uint16_t t = w_.topic_index("will/" + spec(c.node).name);
-      for (const held_subscription& h : held_) {
-        if (!filter_matches(h.filter, t) || h.since >= c.end->at) continue;
-        if (delivered.count({h.node, id})) continue;
-        report("will-missing",
-               pick(c.node, "MQTT-3.1.2-8, MQTT-3.1.2-24", "MQTT-3.1.2-8, MQTT-3.1.2-22"),
-               name(h.node) + " never got the will of " + name(c.node) + "'s connection " +
-                   std::to_string(id) + ", which ended without a normal DISCONNECT",
-               {c.delivered_connect, c.end});
-      }
-    }
-  }
-
-  // Session Present (3.1.1 MQTT-3.2.2-1..3, 5.0 MQTT-3.2.2-2, -3): 0 after a clean start; 1
-  // when the broker holds the session (an earlier connection with no crash or expiry since).
-  void check_session_present() {
-    for (std::size_t n = 0; n < nodes_.size(); ++n) {
-      const node_id nid = static_cast<node_id>(n);
-      for (const record* c : nodes_[n].connected) {
-        auto it = conns_.find(c->conn);
-        if (it == conns_.end() || !it->second.delivered_connect) continue;
-        const record* cd = it->second.delivered_connect;
-        if (cd->clean_start) {
-          if (c->session_present) {
-            report("session-present", pick(nid, "MQTT-3.2.2-1", "MQTT-3.2.2-2"),
-                   name(nid) + " got Session Present 1 in answer to a clean start", {cd, c});
-          }
-          continue;
-        }
-        std::optional<bool> must = session_must_exist(nid, cd);
-        if (must && *must != c->session_present) {
-          report("session-present", pick(nid, "MQTT-3.2.2-2, MQTT-3.2.2-3", "MQTT-3.2.2-3"),
-                 name(nid) + " got Session Present " + (c->session_present ? "1" : "0") +
-                     " but the broker " + (*must ? "held" : "could not hold") + " its session",
-                 {previous_connect(nid, cd), cd, c});
-        }
-      }
-    }
-  }
-
   const record* previous_connect(node_id n, const record* cd) const {
     const record* prev = nullptr;
     for (const record* r : nodes_[n].connect_deliveries) {
@@ -601,119 +732,112 @@ class checker {
     if (!prev) return false;
     if (crash_between(prev->at, cd->at)) return false;
     // 3.1.1 sessions of Clean Session 0 never expire here; 5.0 ones after the interval.
-    const sim::client_spec& sp = spec(n);
+    const client_facts& cf = client(n);
     auto it = conns_.find(prev->conn);
     if (!v5(n) || it == conns_.end() || !it->second.end || it->second.end->at > cd->at) return true;
-    if (sp.session_expiry_s == 0xFFFF'FFFF) return true;
-    sim_ms expires = it->second.end->at + sim_ms{sp.session_expiry_s} * 1000;
+    if (cf.session_expiry_s == 0xFFFF'FFFF) return true;
+    sim_ms expires = it->second.end->at + sim_ms{cf.session_expiry_s} * 1000;
     if (cd->at + boundary_margin_ms < expires) return true;
     if (cd->at > expires + boundary_margin_ms) return false;
     return std::nullopt;
   }
 
-  // Shared subscriptions (5.0 §4.8.2): a message goes to one member of the group only, and
-  // an acknowledged QoS 1/2 message reaches one member when every member's session held the
-  // subscription from before the publish to the end (MQTT-4.8.2-4).
-  void check_shared() {
-    std::map<std::pair<std::string, std::uint16_t>, std::vector<node_id>> groups;
-    for (std::size_t n = 0; n < nodes_.size(); ++n) {
-      for (const sim::subscription_spec& ss : spec(static_cast<node_id>(n)).subscriptions) {
-        if (!ss.share_group.empty()) {
-          groups[{ss.share_group, ss.filter}].push_back(static_cast<node_id>(n));
-        }
-      }
-    }
-    for (const auto& [group, members] : groups) {
-      std::unordered_map<std::uint64_t, const record*> first;  // message -> delivery
-      for (node_id n : members) {
-        for (const record* d : nodes_[n].deliveries) {
-          if (d->retain || !filter_matches(group.second, d->topic)) continue;
-          const message_info* m = message(d->publisher, d->seq);
-          if (!m) continue;
-          auto [it, fresh] = first.emplace(key_of(d->publisher, d->seq), d);
-          if (fresh || it->second->node == d->node) continue;
-          const std::uint8_t qos = m->invoked->qos;
-          if (qos == 0 || (qos == 2 && !m->exactly_once_exempt)) {
-            report("shared-duplicate", "§4.8.2, MQTT-4.8.2-5",
-                   msg_name(d->publisher, d->seq) + " (QoS " + std::to_string(qos) +
-                       ") went to two members of $share/" + group.first + "/" +
-                       w_.filters[group.second] + ": " + name(it->second->node) + " and " +
-                       name(d->node),
-                   {m->invoked, it->second, d});
-          }
-        }
-      }
-      sim_ms held_since = 0;
-      bool all_held = true;
-      for (node_id n : members) {
-        auto held = held_to_end(n, group.second);
-        if (!spec(n).persistent || !held || held->second == 0) all_held = false;
-        if (held) held_since = std::max(held_since, held->first);
-      }
-      if (!all_held) continue;
-      for (std::size_t p = 0; p < nodes_.size(); ++p) {
-        for (const message_info& m : nodes_[p].messages) {
-          if (!m.invoked || !m.acked || m.acked->reason >= 0x80 || m.invoked->qos == 0) continue;
-          if (m.invoked->at <= held_since || !filter_matches(group.second, m.invoked->topic)) continue;
-          if (first.count(key_of(static_cast<node_id>(p), m.invoked->seq))) continue;
-          report("shared-lost", "MQTT-4.8.2-4",
-                 "no member of $share/" + group.first + "/" + w_.filters[group.second] + " got " +
-                     msg_name(static_cast<node_id>(p), m.invoked->seq) + " (QoS " +
-                     std::to_string(m.invoked->qos) + "), acknowledged to its publisher",
-                 {m.invoked, m.acked});
-        }
-      }
-    }
-  }
-
-  // A raw peer that sent what the broker must refuse sees its connection closed by the broker.
-  void check_raw_peers() {
-    for (std::size_t n = 0; n < nodes_.size(); ++n) {
-      const sim::client_spec& sp = spec(static_cast<node_id>(n));
-      if (sp.raw.empty() || sp.raw_must_close.empty()) continue;
-      bool connected = false;
-      bool closed = false;
-      bool crashed = false;  // the broker died first: nothing to judge
-      for (const auto& [id, c] : conns_) {
-        if (c.node != n) continue;
-        if (c.delivered_connect) connected = true;
-        if (c.end) (c.end->crash ? crashed : closed) = true;
-      }
-      if (connected && !closed && !crashed) {
-        report("raw-not-closed", sp.raw_must_close,
-               sp.name + ": the broker kept the connection of a peer that sent a malformed packet",
-               {heal_});
-      }
-    }
-  }
-
-  // After heal and drain every client is connected again.
-  void check_liveness() {
-    if (!heal_) return;
-    for (std::size_t n = 0; n < nodes_.size(); ++n) {
-      if (!spec(static_cast<node_id>(n)).raw.empty()) continue;
-      const record* last = nodes_[n].last_state;
-      if (last && last->kind == record_kind::connected) continue;
-      report("not-reconnected", "liveness",
-             name(static_cast<node_id>(n)) + " was not connected at the end of the drain phase",
-             {heal_, last});
-    }
-  }
-
   const history& h_;
-  const sim::workload& w_;
+  const run_facts& f_;
   std::vector<node_info> nodes_;
   std::unordered_map<std::uint64_t, conn_info> conns_;
-  struct held_subscription {
-    node_id node;
-    std::uint16_t filter;
-    sim_ms since;  // the SUBACK in the node's final session
-  };
   std::vector<held_subscription> held_;
   std::vector<sim_ms> crashes_;
   const record* heal_ = nullptr;
   std::vector<violation> out_;
 };
+
+namespace {
+
+// The rule table. Statements without a numbered ID are cited by section ("§x.y"); an empty
+// 3.1.1 column marks a 5.0-only rule.
+constexpr std::array<rule_info, static_cast<std::size_t>(rule_id::count_)> table{{
+    {rule_id::event_budget, "event-budget", "", "",
+     "a run finishes within its event budget", &checker::check_event_budget, citation::liveness},
+    {rule_id::client_detected, "client-detected", "", "",
+     "the client core caught the broker breaking a rule", &checker::check_client_reports,
+     citation::client_report},
+    {rule_id::invented, "invented", "MQTT-4.5.0-1", "MQTT-4.5.0-1",
+     "every delivery is a message some client published, on its topic", &checker::check_deliveries},
+    {rule_id::unsubscribed_delivery, "unsubscribed-delivery", "MQTT-4.5.0-1", "MQTT-4.5.0-1",
+     "deliveries only on filters the client subscribed to", &checker::check_deliveries},
+    {rule_id::qos0_duplicate, "qos0-duplicate", "§4.3.1", "§4.3.1",
+     "a QoS 0 message is delivered at most once", &checker::check_deliveries},
+    // 3.1.1 MQTT-4.3.3-1 (the sender: no PUBLISH again once PUBREL is sent) and -2 (the
+    // receiver: no duplicate to onward recipients) are 5.0's MQTT-4.3.3-6 and -10; 5.0's
+    // MQTT-4.3.3-1 and -2 are about packet identifiers and the DUP flag.
+    {rule_id::qos2_duplicate, "qos2-duplicate", "MQTT-4.3.3-1, MQTT-4.3.3-2",
+     "MQTT-4.3.3-6, MQTT-4.3.3-10", "a QoS 2 message is delivered exactly once",
+     &checker::check_deliveries},
+    {rule_id::order, "order", "MQTT-4.6.0-6", "MQTT-4.6.0-5",
+     "per publisher, topic and QoS, messages arrive in publish order", &checker::check_order},
+    {rule_id::qos1_lost, "qos1-lost", "MQTT-4.5.0-1, MQTT-3.1.2-4", "MQTT-4.5.0-1, MQTT-3.1.2-23",
+     "an acknowledged QoS 1 message reaches every persistent subscriber",
+     &checker::check_owed_messages},
+    {rule_id::qos2_lost, "qos2-lost", "MQTT-4.5.0-1, MQTT-3.1.2-4", "MQTT-4.5.0-1, MQTT-3.1.2-23",
+     "an acknowledged QoS 2 message reaches every persistent subscriber",
+     &checker::check_owed_messages},
+    {rule_id::delivered_after_unsubscribe, "delivered-after-unsubscribe", "MQTT-3.10.4-2",
+     "MQTT-3.10.4-2", "nothing published after the UNSUBACK is delivered",
+     &checker::check_unsubscribe},
+    {rule_id::retained_missing, "retained-missing", "MQTT-3.3.1-6, MQTT-3.3.1-9", "MQTT-3.3.1-9",
+     "a new subscription gets the retained message, with RETAIN set", &checker::check_retained},
+    {rule_id::will_invented, "will-invented", "MQTT-3.1.2-8", "MQTT-3.1.2-8",
+     "no will that no connection carried", &checker::check_will_publications},
+    {rule_id::will_after_disconnect, "will-after-disconnect", "MQTT-3.1.2-8, MQTT-3.1.2-10",
+     "MQTT-3.1.2-8, MQTT-3.1.2-10, MQTT-3.1.3-9", "no will after a normal DISCONNECT",
+     &checker::check_will_publications},
+    {rule_id::will_unexpected, "will-unexpected", "MQTT-3.1.2-8, MQTT-3.1.2-10",
+     "MQTT-3.1.2-8, MQTT-3.1.2-10, MQTT-3.1.3-9",
+     "no will for a live connection, a crash-lost one or one resumed within the Will Delay",
+     &checker::check_will_publications},
+    {rule_id::will_missing, "will-missing", "MQTT-3.1.2-8, MQTT-3.1.2-24",
+     "MQTT-3.1.2-8, MQTT-3.1.2-22",
+     "a will for every connection that ended without DISCONNECT (keep-alive timeout included)",
+     &checker::check_missing_wills},
+    {rule_id::session_present, "session-present", "MQTT-3.2.2-1, MQTT-3.2.2-2, MQTT-3.2.2-3",
+     "MQTT-3.2.2-2, MQTT-3.2.2-3",
+     "Session Present 0 after a clean start or a lost session, 1 when the session was held",
+     &checker::check_session_present},
+    {rule_id::shared_duplicate, "shared-duplicate", "", "§4.8.2, MQTT-4.8.2-5",
+     "a QoS 0 or 2 message goes to one member of a shared subscription only",
+     &checker::check_shared},
+    {rule_id::shared_lost, "shared-lost", "", "MQTT-4.8.2-4",
+     "an acknowledged QoS 1/2 message reaches a member of a shared subscription whose members' "
+     "sessions held",
+     &checker::check_shared},
+    {rule_id::raw_not_closed, "raw-not-closed", "", "",
+     "the broker closes the connection of a raw peer that sends a malformed packet",
+     &checker::check_raw_peers, citation::raw_peer},
+    {rule_id::not_reconnected, "not-reconnected", "", "",
+     "every client is connected again after heal and drain", &checker::check_liveness,
+     citation::liveness},
+}};
+
+constexpr bool table_in_order() {
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    if (static_cast<std::size_t>(table[i].id) != i) return false;
+  }
+  return true;
+}
+static_assert(table_in_order(), "the rule table must list rules in rule_id order");
+
+// check_history runs each function once, for the first of its rules: rules that share one
+// must be neighbours.
+constexpr bool shared_checks_adjacent() {
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    for (std::size_t j = i + 2; j < table.size(); ++j) {
+      if (table[j].check == table[i].check && table[j - 1].check != table[i].check) return false;
+    }
+  }
+  return true;
+}
+static_assert(shared_checks_adjacent(), "rules checked by one function must be adjacent");
 
 const char* kind_name(record_kind k) {
   switch (k) {
@@ -742,39 +866,49 @@ const char* kind_name(record_kind k) {
 
 }  // namespace
 
-const std::vector<rule_info>& rules() {
-  static const std::vector<rule_info> all{
-      {"invented", "MQTT-4.5.0-1", "every delivery is a message some client published, on its topic"},
-      {"unsubscribed-delivery", "MQTT-4.5.0-1", "deliveries only on filters the client subscribed to"},
-      {"qos0-duplicate", "§4.3.1", "a QoS 0 message is delivered at most once"},
-      {"qos2-duplicate", "MQTT-4.3.3-1, MQTT-4.3.3-2", "a QoS 2 message is delivered exactly once"},
-      {"qos1-lost", "MQTT-4.5.0-1, MQTT-3.1.2-4 / -23", "an acknowledged QoS 1 message reaches every persistent subscriber"},
-      {"qos2-lost", "MQTT-4.5.0-1, MQTT-3.1.2-4 / -23", "an acknowledged QoS 2 message reaches every persistent subscriber"},
-      {"order", "MQTT-4.6.0-6 (3.1.1) / MQTT-4.6.0-5 (5.0)", "per publisher, topic and QoS, messages arrive in publish order"},
-      {"delivered-after-unsubscribe", "MQTT-3.10.4-2", "nothing published after the UNSUBACK is delivered"},
-      {"retained-missing", "MQTT-3.3.1-6 (3.1.1) / MQTT-3.3.1-9 (5.0)", "a new subscription gets the retained message"},
-      {"will-after-disconnect", "MQTT-3.1.2-10", "no will after a normal DISCONNECT"},
-      {"will-unexpected", "MQTT-3.1.2-8, MQTT-3.1.3-9", "no will for a live connection, a crash-lost one or one resumed within the Will Delay"},
-      {"will-invented", "MQTT-3.1.2-8", "no will that no connection carried"},
-      {"will-missing", "MQTT-3.1.2-8", "a will for every connection that ended without DISCONNECT (keep-alive timeout included)"},
-      {"session-present", "MQTT-3.2.2-1..3", "Session Present 0 after a clean start or a lost session, 1 when the session was held"},
-      {"shared-duplicate", "§4.8.2, MQTT-4.8.2-5", "a QoS 0 or 2 message goes to one member of a shared subscription only"},
-      {"shared-lost", "MQTT-4.8.2-4", "an acknowledged QoS 1/2 message reaches a member of a shared subscription whose members' sessions held"},
-      {"raw-not-closed", "(the statement the raw peer's input breaks)", "the broker closes the connection of a raw peer that sends a malformed packet"},
-      {"client-detected", "(the statement named)", "the client core caught the broker breaking a rule"},
-      {"not-reconnected", "liveness", "every client is connected again after heal and drain"},
-      {"event-budget", "liveness", "a run finishes within its event budget"},
-  };
-  return all;
+std::span<const rule_info> rules() { return table; }
+
+const rule_info& info(rule_id id) {
+  auto i = static_cast<std::size_t>(id);
+  MQTT_ASSERT(i < table.size());
+  return table[i];
 }
 
-std::vector<violation> check_history(const history& h, const sim::workload& load) {
-  return checker(h, load).run();
+const rule_info* find_rule(std::string_view name) {
+  for (const rule_info& r : table) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
 }
 
-std::string format_record(const record& r, const sim::workload& load) {
+std::string describe_statements(const rule_info& r) {
+  switch (r.cites) {
+    case citation::raw_peer:
+      return "(the statement the raw peer's input breaks)";
+    case citation::client_report:
+      return "(the statement the client core names)";
+    case citation::liveness:
+      return "liveness";
+    case citation::table:
+      break;
+  }
+  if (r.statement_v311.empty()) return std::string(r.statement_v5) + " (5.0 only)";
+  if (r.statement_v311 == r.statement_v5) return std::string(r.statement_v5);
+  return std::string(r.statement_v311) + " (3.1.1) / " + std::string(r.statement_v5) + " (5.0)";
+}
+
+std::vector<violation> check_history(const history& h, const run_facts& facts) {
+  checker c(h, facts);
+  c.index();
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    if (i == 0 || table[i].check != table[i - 1].check) (c.*table[i].check)();
+  }
+  return c.take_violations();
+}
+
+std::string format_record(const record& r, const run_facts& facts) {
   auto who = [&](node_id n) {
-    return n < load.clients.size() ? load.clients[n].name : std::string("-");
+    return n < facts.clients.size() ? facts.clients[n].name : std::string("-");
   };
   std::string s = "t=" + std::to_string(r.at) + "ms " + kind_name(r.kind);
   if (r.node != no_node) s += " " + who(r.node);
@@ -787,7 +921,7 @@ std::string format_record(const record& r, const sim::workload& load) {
       } else if (r.kind == record_kind::publish_invoked) {
         s += " m" + std::to_string(r.node) + "." + std::to_string(r.seq);
       }
-      s += " topic=" + (r.topic < load.topics.size() ? load.topics[r.topic] : std::string("?"));
+      s += " topic=" + (r.topic < facts.topics.size() ? facts.topics[r.topic] : std::string("?"));
       s += " qos=" + std::to_string(r.qos);
       if (r.retain) s += " retain";
       if (r.dup) s += " dup";
@@ -800,7 +934,7 @@ std::string format_record(const record& r, const sim::workload& load) {
     case record_kind::subscribe_acked:
     case record_kind::unsubscribe_invoked:
     case record_kind::unsubscribe_acked:
-      s += " filter=" + (r.filter < load.filters.size() ? load.filters[r.filter] : std::string("?"));
+      s += " filter=" + (r.filter < facts.filters.size() ? facts.filters[r.filter] : std::string("?"));
       if (r.kind == record_kind::subscribe_acked) s += " granted=" + std::to_string(r.reason);
       break;
     case record_kind::connected:

@@ -1,6 +1,6 @@
 // The recorded history of one simulated run: every publish invoked and acknowledged, every
 // delivery, every subscription change and every connection event, in virtual-time order.
-// Checkers read only this (plus the workload's facts), never the broker's internals.
+// Checkers read only this (plus the run's facts, facts.hpp), never the broker's internals.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +10,7 @@
 namespace harness::check {
 
 using sim_ms = std::uint64_t;
-using node_id = std::uint32_t;  // a client node: its index in the workload
+using node_id = std::uint32_t;  // a client node: its index in run_facts::clients
 inline constexpr node_id no_node = 0xFFFF'FFFF;
 
 enum class record_kind : std::uint8_t {
@@ -42,8 +42,8 @@ struct record {
   node_id publisher = no_node;  // delivered: who published (no_node for a will)
   std::uint64_t conn = 0;       // connection id; for a delivered will, the connection it ended
   std::uint32_t seq = 0;        // message number (payload "m<publisher>.<seq>"), request serial
-  std::uint16_t topic = 0;      // index into workload::topics
-  std::uint16_t filter = 0;     // index into workload::filters
+  std::uint16_t topic = 0;      // index into run_facts::topics
+  std::uint16_t filter = 0;     // index into run_facts::filters
   std::uint8_t qos = 0;
   std::uint8_t reason = 0;
   bool retain = false;

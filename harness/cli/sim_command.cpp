@@ -225,7 +225,7 @@ int list_everything() {
   }
   std::cout << "checker rules:\n";
   for (const check::rule_info& r : check::rules()) {
-    print_name_list(r.rule, std::string(r.statement) + ": " + r.summary);
+    print_name_list(r.name, check::describe_statements(r) + ": " + std::string(r.summary));
   }
   return exit_pass;
 }

@@ -58,22 +58,18 @@ run_result run_one(const run_config& config, bool keep_history) {
   h.reserve(4'096);
   world_stats st = simulate(wc, h);
 
+  check::run_facts facts = facts_of(load);
+  facts.event_budget_exhausted = st.event_budget_exhausted;
+  facts.events_max = wc.events_max;
   run_result r;
-  r.violations = check::check_history(h, load);
-  if (st.event_budget_exhausted) {
-    r.violations.insert(r.violations.begin(),
-                        check::violation{"event-budget", "liveness",
-                                         "the run needed more than its event budget (" +
-                                             std::to_string(wc.events_max) + " events)",
-                                         {}});
-  }
+  r.violations = check::check_history(h, facts);
   r.passed = r.violations.empty();
   r.trace_hash = h.trace_hash();
   r.events = st.events;
   r.simulated_ms = st.simulated_ms;
   r.schedule = std::move(wc.schedule);
   if (keep_history) {
-    for (const check::record& rec : h.records()) r.history.push_back(check::format_record(rec, load));
+    for (const check::record& rec : h.records()) r.history.push_back(check::format_record(rec, facts));
   }
   return r;
 }

@@ -1,4 +1,4 @@
-// The named workloads and the topic matcher the checkers use.
+// The named workloads, and the facts the checkers learn from them.
 #include "sim/workload.hpp"
 
 #include <array>
@@ -174,32 +174,29 @@ const workload* find_workload(std::string_view name) {
   return nullptr;
 }
 
-bool topic_matches(std::string_view filter, std::string_view topic) {
-  // MQTT-4.7.2-1: wildcards at the first level do not match topics starting with '$'.
-  if (!topic.empty() && topic.front() == '$' && !filter.empty() &&
-      (filter.front() == '#' || filter.front() == '+')) {
-    return false;
-  }
-  std::size_t f = 0;
-  std::size_t t = 0;
-  while (true) {
-    std::size_t f_end = filter.find('/', f);
-    std::string_view f_level = filter.substr(f, f_end == std::string_view::npos ? filter.npos : f_end - f);
-    if (f_level == "#") return true;
-    std::size_t t_end = topic.find('/', t);
-    if (t > topic.size()) return false;
-    std::string_view t_level = topic.substr(t, t_end == std::string_view::npos ? topic.npos : t_end - t);
-    if (f_level != "+" && f_level != t_level) return false;
-    bool f_last = f_end == std::string_view::npos;
-    bool t_last = t_end == std::string_view::npos;
-    if (f_last || t_last) {
-      if (f_last && t_last) return true;
-      // "a/#" matches "a" (the parent level, MQTT-4.7.1-2).
-      return t_last && !f_last && filter.substr(f_end + 1) == "#";
+check::run_facts facts_of(const workload& w) {
+  check::run_facts f;
+  f.topics = w.topics;
+  f.filters = w.filters;
+  f.will_topic_prefix = std::string(will_topic_prefix);
+  for (const client_spec& c : w.clients) {
+    check::client_facts cf;
+    cf.name = c.name;
+    cf.version = c.version;
+    cf.persistent = c.persistent;
+    cf.session_expiry_s = c.session_expiry_s;
+    if (c.will) {
+      cf.will = check::will_facts{w.topic_index(std::string(will_topic_prefix) + c.name),
+                                  c.will_qos, c.will_delay_s};
     }
-    f = f_end + 1;
-    t = t_end + 1;
+    for (const subscription_spec& s : c.subscriptions) {
+      cf.subscriptions.push_back({s.filter, s.qos, s.cycle_max_ms != 0, s.share_group});
+    }
+    cf.raw_peer = !c.raw.empty();
+    cf.raw_must_close = c.raw_must_close;
+    f.clients.push_back(std::move(cf));
   }
+  return f;
 }
 
 }  // namespace harness::sim

@@ -1,6 +1,6 @@
 // Workloads: named mixes of simulated clients (publishers, subscribers, persistent and clean
 // sessions, wills, retained messages, 3.1.1 and 5.0) that drive the reference client core.
-// The checkers read the same description to know what each client was promised.
+// facts_of() tells the checkers what each client was promised.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "check/facts.hpp"
 #include "mqtt/codec/types.hpp"
 
 namespace harness::sim {
@@ -52,7 +53,8 @@ struct client_spec {
   bool persistent = false;
   std::uint32_t session_expiry_s = 0;
   std::uint16_t keep_alive_s = 2;
-  // A will on topic "will/<name>" whose payload names the connection, so each one is traced.
+  // A will on topic "will/<name>" (will_topic_prefix) whose payload names the connection, so
+  // each one is traced.
   bool will = false;
   std::uint8_t will_qos = 1;
   std::uint32_t will_delay_s = 0;  // 5.0 Will Delay Interval
@@ -64,6 +66,9 @@ struct client_spec {
   sim_ms offline_for_min_ms = 0;
   sim_ms offline_for_max_ms = 0;
 };
+
+// Deliveries on topics starting with this are wills; nothing else is published there.
+inline constexpr std::string_view will_topic_prefix = "will/";
 
 struct workload {
   std::string name;
@@ -78,7 +83,8 @@ struct workload {
 std::span<const workload> workloads();
 const workload* find_workload(std::string_view name);
 
-// Topic filter matching (section 4.7) for the checkers; no validation.
-bool topic_matches(std::string_view filter, std::string_view topic);
+// What the checkers need to know of the workload's clients (check/facts.hpp); the caller adds
+// how the run ended.
+check::run_facts facts_of(const workload& w);
 
 }  // namespace harness::sim

@@ -553,7 +553,7 @@ class world {
     }
     if (n.spec->will) {
       mqtt::client::will w;
-      w.msg.topic = "will/" + n.spec->name;
+      w.msg.topic = std::string(will_topic_prefix) + n.spec->name;
       w.msg.payload = "w" + std::to_string(c.id);
       w.msg.qos = static_cast<mqtt::codec::qos>(n.spec->will_qos);
       w.delay_interval_s = n.spec->will_delay_s;

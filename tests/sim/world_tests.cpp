@@ -22,16 +22,44 @@ std::string first_rule(const run_result& r) {
 
 BOOST_AUTO_TEST_SUITE(sim_world)
 
-BOOST_AUTO_TEST_CASE(topic_matching_follows_section_4_7) {
-  BOOST_TEST(topic_matches("t/#", "t/a"));
-  BOOST_TEST(topic_matches("t/#", "t"));
-  BOOST_TEST(topic_matches("t/+", "t/a"));
-  BOOST_TEST(!topic_matches("t/+", "t/a/b"));
-  BOOST_TEST(!topic_matches("t/+", "u/a"));
-  BOOST_TEST(topic_matches("#", "a/b/c"));
-  BOOST_TEST(!topic_matches("#", "$SYS/x"));
-  BOOST_TEST(topic_matches("will/#", "will/c2"));
-  BOOST_TEST(!topic_matches("r/#", "t/b"));
+// The checkers learn what each client was promised from facts_of(): versions, sessions,
+// wills on their own topics, which subscriptions come and go and which are shared.
+BOOST_AUTO_TEST_CASE(facts_of_tells_the_checkers_what_each_client_was_promised) {
+  const workload& standard = *find_workload("standard");
+  harness::check::run_facts f = facts_of(standard);
+  BOOST_TEST(f.topics == standard.topics, boost::test_tools::per_element());
+  BOOST_TEST(f.filters == standard.filters, boost::test_tools::per_element());
+  BOOST_TEST(f.will_topic_prefix == "will/");
+  BOOST_TEST(!f.event_budget_exhausted);
+  BOOST_TEST_REQUIRE(f.clients.size() == standard.clients.size());
+  for (std::size_t i = 0; i < f.clients.size(); ++i) {
+    const client_spec& spec = standard.clients[i];
+    const harness::check::client_facts& c = f.clients[i];
+    BOOST_TEST_CONTEXT("client " << spec.name) {
+      BOOST_TEST(c.name == spec.name);
+      BOOST_TEST((c.version == spec.version));
+      BOOST_TEST(c.persistent == spec.persistent);
+      BOOST_TEST(c.session_expiry_s == spec.session_expiry_s);
+      BOOST_TEST(c.will.has_value() == spec.will);
+      if (c.will) {
+        BOOST_TEST(f.topics.at(c.will->topic) == "will/" + spec.name);
+        BOOST_TEST(c.will->qos == spec.will_qos);
+        BOOST_TEST(c.will->delay_s == spec.will_delay_s);
+      }
+      BOOST_TEST_REQUIRE(c.subscriptions.size() == spec.subscriptions.size());
+      for (std::size_t s = 0; s < c.subscriptions.size(); ++s) {
+        BOOST_TEST(c.subscriptions[s].filter == spec.subscriptions[s].filter);
+        BOOST_TEST(c.subscriptions[s].cycled == (spec.subscriptions[s].cycle_max_ms != 0));
+      }
+      BOOST_TEST(!c.raw_peer);
+    }
+  }
+  BOOST_TEST(f.clients[1].subscriptions[1].cycled);  // c1's u/# comes and goes
+  harness::check::run_facts shared = facts_of(*find_workload("shared"));
+  BOOST_TEST(shared.clients[0].subscriptions.at(0).share_group == "g");
+  harness::check::run_facts malformed = facts_of(*find_workload("malformed"));
+  BOOST_TEST(malformed.clients.back().raw_peer);
+  BOOST_TEST(malformed.clients.back().raw_must_close == "MQTT-3.3.1-4");
 }
 
 BOOST_DATA_TEST_CASE(schedules_are_drawn_from_the_seed_and_sorted, bdata::make(profile_names),
