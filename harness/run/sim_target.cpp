@@ -47,9 +47,13 @@ broker::options broker_options(const profile& p) {
   return o;
 }
 
+// The same ACL as targets/*/start write: everything but the denied topic, for anonymous
+// clients and for the profile's user alike.
 std::shared_ptr<broker::authorizer> make_authorizer(const profile& p) {
   if (!p.denied_topic) return nullptr;
-  auto acl = broker::acl_authorizer::parse("topic readwrite #\ntopic deny " + *p.denied_topic + "\n");
+  std::string rules = "topic readwrite #\ntopic deny " + *p.denied_topic + "\n";
+  if (p.user_name) rules += "user " + *p.user_name + "\n" + rules;
+  auto acl = broker::acl_authorizer::parse(rules);
   if (auto* a = std::get_if<broker::acl_authorizer>(&acl)) return std::make_shared<broker::acl_authorizer>(std::move(*a));
   throw std::invalid_argument("profile: denied_topic does not make a valid ACL");
 }
