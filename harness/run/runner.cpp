@@ -156,8 +156,8 @@ run_result run_cases(std::vector<case_result> cases, const run_options& o, targe
   r.target = where.name();
   r.profile_name = o.prof.name;
   r.run_id = o.run_id;
-  // Hostile scenarios run one at a time after the others, each followed by a liveness probe
-  // on real targets, so a broker that dies is attributed to the scenario that killed it.
+  // On a shared broker, hostile scenarios run one at a time, each followed by a liveness probe,
+  // so a broker that dies is attributed to the scenario that killed it.
   std::vector<std::size_t> calm;
   std::vector<std::size_t> hostile;
   for (std::size_t i = 0; i < cases.size(); ++i) {
@@ -173,36 +173,51 @@ run_result run_cases(std::vector<case_result> cases, const run_options& o, targe
       progress(++done, total, c);
     }
   }
+  auto finish_case = [&](case_result& c) {
+    apply_baseline(c, o);
+    std::lock_guard lock(m);
+    if (progress) progress(++done, total, c);
+  };
   std::atomic<std::size_t> next{0};
-  auto worker = [&] {
+  auto calm_worker = [&] {
     while (true) {
       std::size_t k = next.fetch_add(1);
       if (k >= calm.size()) return;
       case_result& c = cases[calm[k]];
       run_one(c, o, where);
-      apply_baseline(c, o);
-      std::lock_guard lock(m);
-      if (progress) progress(++done, total, c);
+      finish_case(c);
     }
   };
-  unsigned jobs = std::max(1u, std::min<unsigned>(o.jobs, static_cast<unsigned>(std::max<std::size_t>(calm.size(), 1))));
-  std::vector<std::thread> pool;
-  for (unsigned j = 1; j < jobs; ++j) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  for (std::size_t i : hostile) {
-    case_result& c = cases[i];
-    run_one(c, o, where);
-    if (auto gone = where.probe()) {
-      c.broker_died = true;
-      c.result = verdict::fail;
-      c.run.outcome.result = verdict::fail;
-      c.run.outcome.message = "the broker stopped answering after this scenario: " + *gone +
-                              (c.run.outcome.message.empty() ? "" : " (" + c.run.outcome.message + ")");
+  // One lane takes the hostile cases one after another, each followed by the probe; the other
+  // lanes run the rest beside it.
+  auto hostile_lane = [&] {
+    for (std::size_t i : hostile) {
+      case_result& c = cases[i];
+      run_one(c, o, where);
+      if (auto gone = where.probe()) {
+        c.broker_died = true;
+        c.result = verdict::fail;
+        c.run.outcome.result = verdict::fail;
+        c.run.outcome.message = "the broker stopped answering after this scenario: " + *gone +
+                                (c.run.outcome.message.empty() ? "" : " (" + c.run.outcome.message + ")");
+      }
+      finish_case(c);
     }
-    apply_baseline(c, o);
-    if (progress) progress(++done, total, c);
+  };
+  unsigned jobs = std::max(1u, o.jobs);
+  std::vector<std::thread> pool;
+  if (!hostile.empty() && jobs > 1) {
+    pool.emplace_back(hostile_lane);
+    for (unsigned j = 2; j < jobs; ++j) pool.emplace_back(calm_worker);
+    calm_worker();
+  } else {
+    for (unsigned j = 1; j < jobs; ++j) pool.emplace_back(calm_worker);
+    calm_worker();
+    for (auto& t : pool) t.join();
+    pool.clear();
+    hostile_lane();
   }
+  for (auto& t : pool) t.join();
   if (where.shared()) r.liveness_failure = where.probe();
   std::set<std::string> enforced;
   for (const auto& c : cases) enforced.insert(c.run.statements_enforced.begin(), c.run.statements_enforced.end());
