@@ -531,6 +531,45 @@ BOOST_AUTO_TEST_CASE(ack_beyond_the_client_maximum_packet_size_is_not_sent__MQTT
   BOOST_TEST(f.logged_statement("MQTT-3.1.2-24"));
 }
 
+// A QoS 1 or 2 message too large for the client is discarded as if its delivery had completed
+// (MQTT-3.1.2-25): it takes no place in the inflight window, and is not sent again when the
+// session resumes; nor is one in flight that no longer fits the maximum of a new connection.
+BOOST_AUTO_TEST_CASE(oversized_qos1_and_qos2_messages_complete_as_if_sent__MQTT_3_1_2_25) {
+  mqtt::broker::options o;
+  o.limits.inflight_max = 1;
+  broker_fixture f(o);
+  auto c = connect5("small", false, 300);
+  c.props.maximum_packet_size = 64;
+  auto small = f.connect(c);
+  f.send(small, subscribe5(1, "big", {qos::exactly_once, false, false, 0}));
+  f.received(small);
+  auto pub = f.connect(connect5("pub"));
+  f.send(pub, make_publish("big", std::string(100, 'x'), qos::at_least_once, 1));
+  f.send(pub, make_publish("big", std::string(100, 'y'), qos::exactly_once, 2));
+  f.send(pub, make_publish("big", "fits", qos::at_least_once, 3));
+  auto msgs = f.received_of<codec::publish>(small);
+  BOOST_TEST_REQUIRE(msgs.size() == 1u);
+  BOOST_TEST(msgs[0].payload == "fits");
+  f.send(small, make_ack(codec::packet_type::puback, msgs[0].packet_id));
+  f.network_close(small);
+  auto again = f.connect(c);
+  BOOST_TEST(f.received(again).size() == 1u);  // CONNACK only: nothing was left in flight
+
+  // Sent while it fitted, unacknowledged, then too large for the next connection.
+  f.network_close(again);
+  auto roomy = connect5("small", false, 300);
+  auto wide = f.connect(roomy);
+  f.send(pub, make_publish("big", std::string(100, 'z'), qos::at_least_once, 4));
+  BOOST_TEST(f.received_of<codec::publish>(wide).size() == 1u);
+  f.network_close(wide);
+  auto narrow = f.connect(c);
+  BOOST_TEST(f.received(narrow).size() == 1u);  // the PUBLISH with DUP would not fit: discarded
+  f.send(pub, make_publish("big", "after", qos::at_least_once, 5));
+  auto after = f.received_of<codec::publish>(narrow);
+  BOOST_TEST_REQUIRE(after.size() == 1u);
+  BOOST_TEST(after[0].payload == "after");
+}
+
 BOOST_AUTO_TEST_CASE(auth_packet_without_method_is_protocol_error__MQTT_4_12_0_7) {
   broker_fixture f;
   auto c = f.connect(connect5("c"));

@@ -199,7 +199,8 @@ struct broker::state {
   void enqueue(session& s, outgoing out, clock_ms now);
   void drain(session& s, clock_ms now);  // send queued messages while the window allows
   void resend_inflight(session& s, clock_ms now);
-  void send_publish(connection& c, const outgoing& out, std::uint16_t packet_id,
+  // False when the message was discarded as too large for the client (MQTT-3.1.2-25).
+  bool send_publish(connection& c, const outgoing& out, std::uint16_t packet_id,
                     bool dup, clock_ms now);
   std::size_t window(const session& s) const;
   std::uint16_t allocate_packet_id(session& s);
