@@ -98,6 +98,12 @@ class broker_fixture {
     return out;
   }
   bool closed(broker::connection_id id) const { return peers.at(id).closed; }
+  // Size of the largest packet `id` has been sent so far, fixed header included.
+  std::size_t largest_packet(broker::connection_id id) const {
+    std::size_t n = 0;
+    for (const auto& frame : peers.at(id).frames) n = std::max(n, frame.size());
+    return n;
+  }
 
   broker::broker b;
   broker::clock_ms now = 1'000'000;

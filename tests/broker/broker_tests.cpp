@@ -371,6 +371,36 @@ BOOST_AUTO_TEST_CASE(v31_resumed_session_connack_has_no_session_present) {
   BOOST_TEST(acks[0].reason_code == 0);
 }
 
+// 3.1 has neither MQTT-3.1.2-3 nor MQTT-2.2.2-1: a 3.1 CONNECT with the unused Connect Flags
+// bit 0 or fixed header flags set is accepted, as mosquitto does; 3.1.1 still refuses both.
+BOOST_AUTO_TEST_CASE(v31_connect_with_unused_flags_set_is_accepted__MQTT_3_1_2_3__MQTT_2_2_2_1) {
+  const std::vector<std::uint8_t> v31_cases[] = {
+      {0x10, 0x0f, 0x00, 0x06, 'M', 'Q', 'I', 's', 'd', 'p', 0x03, 0x03, 0x00, 0x00, 0x00, 0x01, 'a'},
+      {0x1f, 0x0f, 0x00, 0x06, 'M', 'Q', 'I', 's', 'd', 'p', 0x03, 0x02, 0x00, 0x00, 0x00, 0x01, 'b'},
+  };
+  broker_fixture f;
+  for (const auto& bytes : v31_cases) {
+    auto c = f.open(codec::protocol_version::v3_1);
+    f.send_raw(c, bytes);
+    auto acks = f.received_of<codec::connack>(c);
+    BOOST_TEST_REQUIRE(acks.size() == 1u);
+    BOOST_TEST(acks[0].reason_code == 0);
+    BOOST_TEST(!f.closed(c));
+  }
+  BOOST_TEST(f.b.has_session("a"));
+  BOOST_TEST(f.b.has_session("b"));
+  const std::vector<std::uint8_t> v311_cases[] = {
+      {0x10, 0x0d, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x03, 0x00, 0x00, 0x00, 0x01, 'c'},
+      {0x1f, 0x0d, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 0x00, 0x00, 0x01, 'd'},
+  };
+  for (const auto& bytes : v311_cases) {
+    auto c = f.open();
+    f.send_raw(c, bytes);
+    BOOST_TEST(f.received(c).empty());
+    BOOST_TEST(f.closed(c));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(authentication_refusals) {
   struct only_alice : mqtt::broker::authenticator {
     mqtt::broker::auth_result authenticate(std::string_view, const std::optional<std::string_view>& u,

@@ -1,5 +1,7 @@
 // Broker core behaviour specific to MQTT 5.0 clients: reason codes, properties, topic
 // aliases, subscription options, shared subscriptions, expiry intervals and will delay.
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 #include <set>
 
@@ -440,6 +442,132 @@ BOOST_AUTO_TEST_CASE(acks_for_identifiers_not_in_flight_get_0x92) {
   BOOST_TEST(comp[0].packet_id == 44);
   BOOST_TEST(comp[0].reason_code == 0x92);
   BOOST_TEST(!f.closed(c));
+}
+
+// The CONNACK never exceeds the client's Maximum Packet Size (MQTT-3.1.2-24). With the default
+// options it is 16 bytes: Receive Maximum 20, Maximum Packet Size 16 MiB, Topic Alias Maximum 10.
+// Without the Topic Alias Maximum (absent means 0: the client just uses no aliases) it is 13;
+// the other two are limits the client must know. Below 13 the connection is closed without a
+// CONNACK, and nothing of the CONNECT takes effect.
+BOOST_DATA_TEST_CASE(connack_fits_the_client_maximum_packet_size__MQTT_3_1_2_24,
+                     boost::unit_test::data::xrange<std::uint32_t>(1, 21), size) {
+  constexpr std::size_t full_connack = 16;
+  constexpr std::size_t connack_without_alias_maximum = 13;
+  broker_fixture f;
+  auto c = connect5("small", false, 60);
+  c.props.maximum_packet_size = size;
+  auto id = f.connect(c);
+  auto acks = f.received_of<codec::connack>(id);
+  BOOST_TEST(f.largest_packet(id) <= size);
+  if (size < connack_without_alias_maximum) {
+    BOOST_TEST(acks.empty());
+    BOOST_TEST(f.closed(id));
+    BOOST_TEST(f.logged_statement("MQTT-3.1.2-24"));
+    BOOST_TEST(!f.b.has_session("small"));
+    return;
+  }
+  BOOST_TEST_REQUIRE(acks.size() == 1u);
+  BOOST_TEST(acks[0].reason_code == 0);
+  BOOST_TEST(acks[0].props.receive_maximum.value_or(0) == 20);
+  BOOST_TEST(acks[0].props.maximum_packet_size.value_or(0) == 16u * 1024 * 1024);
+  BOOST_TEST(!f.closed(id));
+  if (size >= full_connack) {
+    BOOST_TEST(f.largest_packet(id) == full_connack);
+    BOOST_TEST(acks[0].props.topic_alias_maximum.value_or(0) == 10);
+    return;
+  }
+  BOOST_TEST(f.largest_packet(id) == connack_without_alias_maximum);
+  BOOST_TEST(!acks[0].props.topic_alias_maximum.has_value());
+  // The broker keeps to what it announced: no topic aliases from this client (MQTT-3.2.2-18).
+  auto p = make_publish("t", "x");
+  p.props.topic_alias = 1;
+  f.send(id, p);
+  BOOST_TEST(f.closed(id));
+}
+
+// A refusal's CONNACK loses its Reason String where it would not fit (MQTT-3.2.2-19), and is
+// left out, the connection closed, where even the bare CONNACK (5 bytes) would not.
+BOOST_AUTO_TEST_CASE(refusal_connack_fits_the_client_maximum_packet_size__MQTT_3_2_2_19) {
+  broker_fixture f;
+  auto c = connect5("refused");
+  c.props.authentication_method = "SCRAM-SHA-1";  // not offered: CONNACK 0x8C
+  c.props.maximum_packet_size = 10;
+  auto small = f.connect(c);
+  auto acks = f.received_of<codec::connack>(small);
+  BOOST_TEST_REQUIRE(acks.size() == 1u);
+  BOOST_TEST(acks[0].reason_code == 0x8C);
+  BOOST_TEST(!acks[0].props.reason_string.has_value());
+  BOOST_TEST(f.largest_packet(small) <= 10u);
+  c.props.maximum_packet_size = 4;
+  auto tiny = f.connect(c);
+  BOOST_TEST(f.received(tiny).empty());
+  BOOST_TEST(f.closed(tiny));
+  c.props.maximum_packet_size.reset();
+  auto roomy = f.connect(c);
+  BOOST_TEST(f.received_of<codec::connack>(roomy).at(0).props.reason_string.has_value());
+}
+
+// Any other packet too large for the client is not sent either (MQTT-3.1.2-24): with a 5-byte
+// CONNACK (no properties to announce) a client whose maximum is 5 gets no 6-byte SUBACK; the
+// broker has nothing it may say instead, so it ends the connection, 5.0 with DISCONNECT 0x95.
+BOOST_AUTO_TEST_CASE(ack_beyond_the_client_maximum_packet_size_is_not_sent__MQTT_3_1_2_24) {
+  mqtt::broker::options o;
+  o.limits.inflight_max = 65'535;
+  o.limits.packet_size_max = 268'435'460;
+  o.limits.topic_alias_max = 0;
+  broker_fixture f(o);
+  auto c = connect5("five");
+  c.props.maximum_packet_size = 5;
+  auto id = f.connect(c);
+  BOOST_TEST_REQUIRE(f.received_of<codec::connack>(id).size() == 1u);
+  f.send(id, subscribe5(1, "t", {qos::at_most_once, false, false, 0}));
+  f.send(id, codec::pingreq{});  // after the close: not answered
+  auto in = f.received(id);
+  BOOST_TEST(f.largest_packet(id) <= 5u);
+  BOOST_TEST_REQUIRE(in.size() == 1u);
+  BOOST_TEST_REQUIRE(std::holds_alternative<codec::disconnect>(in[0]));
+  BOOST_TEST(std::get<codec::disconnect>(in[0]).reason_code == 0x95);
+  BOOST_TEST(f.closed(id));
+  BOOST_TEST(f.logged_statement("MQTT-3.1.2-24"));
+}
+
+// A QoS 1 or 2 message too large for the client is discarded as if its delivery had completed
+// (MQTT-3.1.2-25): it takes no place in the inflight window, and is not sent again when the
+// session resumes; nor is one in flight that no longer fits the maximum of a new connection.
+BOOST_AUTO_TEST_CASE(oversized_qos1_and_qos2_messages_complete_as_if_sent__MQTT_3_1_2_25) {
+  mqtt::broker::options o;
+  o.limits.inflight_max = 1;
+  broker_fixture f(o);
+  auto c = connect5("small", false, 300);
+  c.props.maximum_packet_size = 64;
+  auto small = f.connect(c);
+  f.send(small, subscribe5(1, "big", {qos::exactly_once, false, false, 0}));
+  f.received(small);
+  auto pub = f.connect(connect5("pub"));
+  f.send(pub, make_publish("big", std::string(100, 'x'), qos::at_least_once, 1));
+  f.send(pub, make_publish("big", std::string(100, 'y'), qos::exactly_once, 2));
+  f.send(pub, make_publish("big", "fits", qos::at_least_once, 3));
+  auto msgs = f.received_of<codec::publish>(small);
+  BOOST_TEST_REQUIRE(msgs.size() == 1u);
+  BOOST_TEST(msgs[0].payload == "fits");
+  f.send(small, make_ack(codec::packet_type::puback, msgs[0].packet_id));
+  f.network_close(small);
+  auto again = f.connect(c);
+  BOOST_TEST(f.received(again).size() == 1u);  // CONNACK only: nothing was left in flight
+
+  // Sent while it fitted, unacknowledged, then too large for the next connection.
+  f.network_close(again);
+  auto roomy = connect5("small", false, 300);
+  auto wide = f.connect(roomy);
+  f.send(pub, make_publish("big", std::string(100, 'z'), qos::at_least_once, 4));
+  BOOST_TEST(f.received_of<codec::publish>(wide).size() == 1u);
+  f.network_close(wide);
+  auto narrow = f.connect(c);
+  BOOST_TEST(f.received(narrow).size() == 1u);  // the PUBLISH with DUP would not fit: discarded
+  f.send(pub, make_publish("big", "after", qos::at_least_once, 5));
+  auto after = f.received_of<codec::publish>(narrow);
+  BOOST_TEST_REQUIRE(after.size() == 1u);
+  BOOST_TEST(after[0].payload == "after");
 }
 
 BOOST_AUTO_TEST_CASE(auth_packet_without_method_is_protocol_error__MQTT_4_12_0_7) {

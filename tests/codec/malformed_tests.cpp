@@ -312,7 +312,13 @@ BOOST_AUTO_TEST_CASE(flags_reserved__MQTT_2_2_2_1__MQTT_2_1_3_1) {
   check_malformed(v3_1_1, "B2 02 00 01", v311);
   check_malformed(v3_1_1, "C1 00", v311);
   check_malformed(v3_1_1, "D4 00", v311);
+  // CONNECT flags are checked with its protocol level (3.1 has no such rule), yet reported
+  // at byte 0 like every other, whenever the CONNECT is not a 3.1 one.
+  check_malformed(v3_1_1, "18 0F 00 06 4D 51 49 73 64 70 04 02 00 3C 00 01 63", v311);  // MQIsdp 4
+  check_malformed(v3_1_1, "11 0D 00 04 4D 51 54 58 04 02 00 3C 00 01 63", v311);  // MQTX
+  check_malformed(v3_1_1, "11 03 00 06 4D", v311);  // too short to name a protocol
   const expected v50{rule::flags_reserved, "MQTT-2.1.3-1", malformed_packet, 0};
+  check_malformed(v5, "12 0E 00 04 4D 51 54 54 05 02 00 3C 00 00 01 63", v50);
   check_malformed(v5, "C2 00", v50);
   check_malformed(v5, "24 03 00 00 00", v50);
   check_malformed(v5, "48 02 00 01", v50);
@@ -736,13 +742,51 @@ BOOST_AUTO_TEST_CASE(protocol_level__MQTT_3_1_2_2) {
   BOOST_TEST((as<connect>(v50)->version == v5));
 }
 
+// 3.1.1 and 5.0 only. A 3.1 CONNECT (MQIsdp, level 3) with bit 0 set, once expected here,
+// decodes: 3.1 leaves the bit unused without requiring 0 (the rule came with 3.1.1), and
+// mosquitto accepts it from 3.1 clients (see v31_connect_unused_flags_are_accepted).
 BOOST_AUTO_TEST_CASE(connect_reserved_flag__MQTT_3_1_2_3) {
   check_malformed(v3_1_1, "10 0D 00 04 4D 51 54 54 04 03 00 3C 00 01 63",
                   {rule::connect_reserved_flag, "MQTT-3.1.2-3", malformed_packet, 9});
-  check_malformed(v3_1, "10 0F 00 06 4D 51 49 73 64 70 03 03 00 3C 00 01 63",
-                  {rule::connect_reserved_flag, "MQTT-3.1.2-3", malformed_packet, 11});
   check_malformed(v5, "10 0E 00 04 4D 51 54 54 05 03 00 3C 00 00 01 63",
                   {rule::connect_reserved_flag, "MQTT-3.1.2-3", malformed_packet, 9});
+  // Whatever the decoder was set to, the CONNECT's own level decides.
+  check_malformed(v3_1, "10 0D 00 04 4D 51 54 54 04 03 00 3C 00 01 63",
+                  {rule::connect_reserved_flag, "MQTT-3.1.2-3", malformed_packet, 9});
+}
+
+// 3.1 has neither MQTT-3.1.2-3 nor MQTT-2.2.2-1: the Connect Flags bit 0 and the CONNECT's
+// fixed header flags (DUP, QoS, RETAIN, "not used" there) may be set. Such a CONNECT decodes,
+// and is not canonical, since the encoder writes those bits as 0.
+BOOST_AUTO_TEST_CASE(v31_connect_unused_flags_are_accepted) {
+  const char* cases[] = {
+      "10 0F 00 06 4D 51 49 73 64 70 03 03 00 3C 00 01 63",  // Connect Flags bit 0
+      "1A 0F 00 06 4D 51 49 73 64 70 03 02 00 3C 00 01 63",  // fixed header DUP and QoS 1
+      "1F 0F 00 06 4D 51 49 73 64 70 03 03 00 3C 00 01 63",  // both
+  };
+  for (const char* hex : cases) {
+    BOOST_TEST_CONTEXT("bytes=" << hex) {
+      for (protocol_version v : {v3_1, v3_1_1, v5}) {
+        decoded d = decode_hex(v, hex);
+        BOOST_TEST_REQUIRE(as<connect>(d) != nullptr);
+        BOOST_TEST((as<connect>(d)->version == v3_1));
+        BOOST_TEST(as<connect>(d)->clean_start);
+        BOOST_TEST(as<connect>(d)->client_id == "c");
+        BOOST_TEST(!d.info.canonical);
+        // The encoder writes the bits as 0: the canonical form differs from the input.
+        std::vector<std::uint8_t> again;
+        BOOST_TEST_REQUIRE(encode(*d.value, v3_1, again).ok());
+        BOOST_TEST(to_hex(again) == "10 0F 00 06 4D 51 49 73 64 70 03 02 00 3C 00 01 63");
+      }
+      // A stream that starts with it adopts 3.1.
+      std::vector<std::uint8_t> bytes = from_hex(hex);
+      stream_decoder decoder(options(v3_1_1));
+      std::size_t delivered = 0;
+      BOOST_TEST(!decoder.feed(bytes, [&](const packet&) { ++delivered; }).has_value());
+      BOOST_TEST(delivered == 1u);
+      BOOST_TEST((decoder.version() == v3_1));
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(will_qos_without_will__MQTT_3_1_2_13__MQTT_3_1_2_11) {

@@ -47,11 +47,17 @@ void broker::on_bytes(connection_id conn, std::span<const std::uint8_t> bytes, c
   if (it == s.connections.end()) return;  // closed by the broker; late bytes are ignored
   connection& c = *it->second;
   c.last_received = now;
-  // The sink may close the connection; stop handing it packets once it is closed.
+  // The sink may close the connection, or find it cannot answer; stop handing it packets then.
   std::optional<codec::error> failure = c.decoder.feed(bytes, [&](const codec::packet& p) {
-    if (!c.closed) s.dispatch(c, p, now);
+    if (!c.closed && !c.unsendable) s.dispatch(c, p, now);
   });
-  if (failure && !c.closed) s.on_decode_error(c, *failure, now);
+  if (failure && !c.closed && !c.unsendable) s.on_decode_error(c, *failure, now);
+  if (!c.closed && c.unsendable) {
+    // An answer the client cannot receive (MQTT-3.1.2-24): nothing it could be told instead
+    // would keep the protocol whole, so the connection ends, 5.0 with DISCONNECT 0x95 where
+    // that fits.
+    s.unsendable_close(c, now);
+  }
   s.closed_connections.clear();
 }
 
@@ -214,7 +220,7 @@ void broker::state::on_decode_error(connection& c, const codec::error& e, clock_
   disconnect_with(c, e.reason_code(), e.statement(), text, close_reason::protocol_violation, now);
 }
 
-void broker::state::send(connection& c, const codec::packet& p) {
+bool broker::state::send(connection& c, const codec::packet& p) {
   // Unchecked: everything the broker sends is built from input that passed the decoder's
   // validation or from its own constants; the broker fuzz target decodes every byte sent to
   // hold this, and re-decoding each packet here would double the cost of a delivery.
@@ -222,6 +228,27 @@ void broker::state::send(connection& c, const codec::packet& p) {
   const std::size_t before = out.size();
   const std::size_t written = codec::encode_unchecked(p, c.version, out);
   MQTT_ASSERT(out.size() - before == written);
+  if (written <= c.client_maximum_packet_size) return true;
+  // Too large for the client (MQTT-3.1.2-24). PUBLISH, CONNACK and DISCONNECT are fitted or
+  // discarded before they get here; what remains (a SUBACK for many filters, say) is taken
+  // back, and the connection ends when the input returns. Measuring the bytes written costs
+  // nothing, where sizing every packet first would.
+  out.resize(before);
+  if (out.empty()) actions.pop_back();  // the send action out_bytes has just opened
+  enforce("MQTT-3.1.2-24");
+  log(log_level::warning, &c,
+      std::string(codec::to_string(codec::type_of(p))) + " of " + std::to_string(written) +
+          " bytes exceeds the client's Maximum Packet Size of " + std::to_string(c.client_maximum_packet_size) +
+          " bytes; not sent",
+      "MQTT-3.1.2-24");
+  c.unsendable = true;
+  return false;
+}
+
+void broker::state::unsendable_close(connection& c, clock_ms now) {
+  disconnect_with(c, codec::reason::packet_too_large, "MQTT-3.1.2-24",
+                  "a packet for the client exceeds its Maximum Packet Size", close_reason::packet_too_large,
+                  now);
 }
 
 std::vector<std::uint8_t>& broker::state::out_bytes(connection_id conn) {
@@ -258,6 +285,7 @@ void broker::state::disconnect_with(connection& c, std::uint8_t reason_code,
     // Packet Size (MQTT-3.14.2-3).
     d.props.reason_string = text;
     if (codec::encoded_size(d, c.version) > c.client_maximum_packet_size) d.props.reason_string.reset();
+    // Where even the bare DISCONNECT is too large, send() leaves it out: the close still comes.
     send(c, d);
   }
   close(c, why, now);

@@ -61,7 +61,7 @@ std::uint16_t broker::state::allocate_packet_id(session& s) {
   return 0;
 }
 
-void broker::state::send_publish(connection& c, const outgoing& out, std::uint16_t packet_id,
+bool broker::state::send_publish(connection& c, const outgoing& out, std::uint16_t packet_id,
                                  bool dup, clock_ms now) {
   codec::publish p = to_packet(out, packet_id, dup, now, is_v5(c));
   if (c.client_topic_alias_maximum != 0) {
@@ -82,10 +82,10 @@ void broker::state::send_publish(connection& c, const outgoing& out, std::uint16
     enforce("MQTT-3.1.2-25");
     log(log_level::debug, &c, "message on '" + out.msg->topic + "' exceeds the client's Maximum Packet Size; dropped",
         "MQTT-3.1.2-25");
-    return;
+    return false;
   }
   if (p.props.topic_alias && !p.topic.empty()) c.outgoing_aliases.emplace(p.topic, *p.props.topic_alias);
-  send(c, p);
+  return send(c, p);
 }
 
 void broker::state::enqueue(session& s, outgoing out, clock_ms now) {
@@ -150,7 +150,12 @@ void broker::state::drain(session& s, clock_ms now) {
     auto [pos, inserted] = s.inflight.emplace(seq, std::move(m));
     MQTT_ASSERT(inserted);
     s.inflight_by_id.emplace(id, seq);
-    send_publish(c, pos->second.out, id, false, now);
+    if (!send_publish(c, pos->second.out, id, false, now)) {
+      // Discarded as too large: its delivery counts as complete (MQTT-3.1.2-25), so it
+      // neither holds a place in the window nor waits to be sent again.
+      s.inflight.erase(pos);
+      s.inflight_by_id.erase(id);
+    }
   }
 }
 
@@ -163,15 +168,23 @@ void broker::state::resend_inflight(session& s, clock_ms now) {
   // In the original order (section 4.6), PUBLISH with DUP until PUBREC, then PUBREL
   // (MQTT-4.4.0-1; 3.1.1 MQTT-4.4.0-1; DUP: MQTT-3.3.1-1).
   enforce("MQTT-4.4.0-1");
-  for (auto& [seq, m] : s.inflight) {
+  for (auto it = s.inflight.begin(); it != s.inflight.end();) {
+    inflight_message& m = it->second;
     if (m.at == inflight_message::stage::awaiting_pubcomp) {
       codec::pubrel rel;
       rel.packet_id = m.packet_id;
       send(c, rel);
     } else {
       enforce("MQTT-3.3.1-1");
-      send_publish(c, m.out, m.packet_id, true, now);
+      if (!send_publish(c, m.out, m.packet_id, true, now)) {
+        // Too large for this connection's Maximum Packet Size: discarded as if its delivery
+        // had completed (MQTT-3.1.2-25).
+        s.inflight_by_id.erase(m.packet_id);
+        it = s.inflight.erase(it);
+        continue;
+      }
     }
+    ++it;
   }
 }
 

@@ -17,6 +17,22 @@ constexpr std::uint8_t not_authorized = 0x05;
 // 3.1 limits client identifiers to 23 characters; 3.1.1 and 5.0 let the server allow more.
 constexpr std::size_t v31_client_id_max = 23;
 
+// Leaves out of a 5.0 CONNACK what the client's Maximum Packet Size has no room for, so that
+// it is never exceeded (MQTT-3.1.2-24): the Reason String and User Properties first
+// (MQTT-3.2.2-19, -20), then the Topic Alias Maximum, which only offers what a client that is
+// not told of it does not use (absent means 0, MQTT-3.2.2-18). Properties at their default
+// value are never sent; every other one tells the client of a limit it must keep, so it goes
+// with the CONNACK or not at all. False when even then the CONNACK does not fit.
+bool fit_connack(codec::connack& ack, std::uint32_t maximum_packet_size) {
+  auto fits = [&] { return codec::encoded_size(ack, codec::protocol_version::v5) <= maximum_packet_size; };
+  if (fits()) return true;
+  ack.props.reason_string.reset();
+  ack.props.user_properties.clear();
+  if (fits()) return true;
+  ack.props.topic_alias_maximum.reset();
+  return fits();
+}
+
 }  // namespace
 
 void broker::state::refuse_connect(connection& c, std::uint8_t code_v5, std::uint8_t code_v311,
@@ -30,10 +46,13 @@ void broker::state::refuse_connect(connection& c, std::uint8_t code_v5, std::uin
     codec::connack ack;
     ack.reason_code = code;
     if (is_v5(c)) ack.props.reason_string = text;  // CONNACK may carry it (MQTT-3.1.2-29)
-    if (is_v5(c) && codec::encoded_size(ack, c.version) > c.client_maximum_packet_size) {
-      ack.props.reason_string.reset();  // MQTT-3.2.2-19
+    if (!is_v5(c) || fit_connack(ack, c.client_maximum_packet_size)) {
+      send(c, ack);
+    } else {
+      enforce("MQTT-3.1.2-24");
+      log(log_level::warning, &c, "the refusing CONNACK exceeds the client's Maximum Packet Size of " +
+          std::to_string(c.client_maximum_packet_size) + " bytes; closed without it", "MQTT-3.1.2-24");
     }
-    send(c, ack);
   }
   close(c, close_reason::refused, now);
 }
@@ -50,6 +69,8 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
   // The stream decoder has already switched to the CONNECT's protocol level.
   c.version = p.version;
   MQTT_ASSERT(c.decoder.version() == p.version);
+  // Bounds every packet to the client from now on, the CONNACK of a refusal included.
+  if (v5) c.client_maximum_packet_size = p.props.maximum_packet_size.value_or(client_packet_size_unbounded);
 
   if (v5 && p.props.authentication_method) {
     // No extended authentication methods are offered (MQTT-4.12.0-1 allows 0x8C).
@@ -149,6 +170,42 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
     }
   }
 
+  // The CONNACK, but for Session Present, before anything changes: a 5.0 client whose Maximum
+  // Packet Size has no room for it is closed without one (MQTT-3.1.2-24), its CONNECT without
+  // effect, as a refusal would be. Its properties tell of our limits where they differ from
+  // the defaults the client assumes.
+  codec::connack ack;
+  if (v5) {
+    const limits& lim = opts.limits;
+    if (lim.inflight_max != 65'535) ack.props.receive_maximum = lim.inflight_max;
+    if (opts.max_qos != codec::qos::exactly_once) {
+      ack.props.maximum_qos = static_cast<std::uint8_t>(opts.max_qos);
+      enforce("MQTT-3.2.2-9");
+    }
+    if (!opts.retain_available) ack.props.retain_available = 0;
+    if (lim.packet_size_max < client_packet_size_unbounded) ack.props.maximum_packet_size = lim.packet_size_max;
+    if (lim.topic_alias_max != 0) ack.props.topic_alias_maximum = lim.topic_alias_max;
+    if (assigned) {
+      ack.props.assigned_client_identifier = *assigned;
+      enforce("MQTT-3.2.2-16");
+    }
+    if (server_keep_alive) ack.props.server_keep_alive_s = *server_keep_alive;
+    std::optional<std::uint32_t> requested_expiry = p.props.session_expiry_interval_s;
+    if (requested_expiry && *requested_expiry > lim.session_expiry_max_s) {
+      ack.props.session_expiry_interval_s = lim.session_expiry_max_s;
+    }
+    if (!fit_connack(ack, c.client_maximum_packet_size)) {
+      enforce("MQTT-3.1.2-24");
+      log(log_level::warning, &c, "connection refused: the CONNACK (" +
+          std::to_string(codec::encoded_size(ack, c.version)) + " bytes) exceeds the client's Maximum Packet Size of " +
+          std::to_string(c.client_maximum_packet_size) + " bytes; closed without it", "MQTT-3.1.2-24");
+      close(c, close_reason::refused, now);
+      return;
+    }
+    // Aliases from the client only up to what the CONNACK announces (MQTT-3.2.2-17, -18).
+    c.topic_alias_maximum = ack.props.topic_alias_maximum.value_or(0);
+  }
+
   // Takeover: a client id already connected closes the older connection (MQTT-3.1.4-3;
   // 3.1.1 MQTT-3.1.4-2), which publishes its will as any ungraceful end does.
   auto existing = sessions.find(client_id);
@@ -197,7 +254,6 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
     s->expiry_interval_s = std::min(requested, opts.limits.session_expiry_max_s);
     c.session_expiry_was_zero = requested == 0;
     c.client_receive_maximum = p.props.receive_maximum.value_or(65'535);
-    c.client_maximum_packet_size = p.props.maximum_packet_size.value_or(268'435'460);
     c.request_problem_information = p.props.request_problem_information.value_or(1) != 0;
     c.client_topic_alias_maximum = p.props.topic_alias_maximum.value_or(0);
   } else {
@@ -215,29 +271,10 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
     arm({now + std::uint64_t{keep_alive} * 1500, timer_entry::kind::keep_alive, c.id, 0});
   }
 
-  codec::connack ack;
   // 3.1 has no Session Present flag: its acknowledge byte is reserved.
   ack.session_present = session_present && p.version != codec::protocol_version::v3_1;
   enforce(v5 ? "MQTT-3.2.2-3" : "MQTT-3.2.2-2");
-  if (v5) {
-    const limits& lim = opts.limits;
-    if (lim.inflight_max != 65'535) ack.props.receive_maximum = lim.inflight_max;
-    if (opts.max_qos != codec::qos::exactly_once) {
-      ack.props.maximum_qos = static_cast<std::uint8_t>(opts.max_qos);
-      enforce("MQTT-3.2.2-9");
-    }
-    if (!opts.retain_available) ack.props.retain_available = 0;
-    if (lim.packet_size_max < 268'435'460) ack.props.maximum_packet_size = lim.packet_size_max;
-    if (lim.topic_alias_max != 0) ack.props.topic_alias_maximum = lim.topic_alias_max;
-    if (assigned) {
-      ack.props.assigned_client_identifier = *assigned;
-      enforce("MQTT-3.2.2-16");
-    }
-    if (server_keep_alive) ack.props.server_keep_alive_s = *server_keep_alive;
-    if (p.props.session_expiry_interval_s && s->expiry_interval_s != *p.props.session_expiry_interval_s) {
-      ack.props.session_expiry_interval_s = s->expiry_interval_s;
-    }
-  }
+  MQTT_ASSERT(!v5 || ack.props.session_expiry_interval_s.value_or(s->expiry_interval_s) == s->expiry_interval_s);
   // The CONNACK's assigned id view must outlive send(): `assigned` lives to the end of scope.
   send(c, ack);
   log(log_level::info, &c,

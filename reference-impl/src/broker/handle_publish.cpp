@@ -39,7 +39,7 @@ void broker::state::handle_publish(connection& c, const codec::publish& p, clock
   const bool v5 = is_v5(c);
   std::string_view topic = p.topic;
   if (v5) {
-    alias_outcome a = resolve_alias(c, p, opts.limits.topic_alias_max);
+    alias_outcome a = resolve_alias(c, p, c.topic_alias_maximum);
     if (!a.topic) {
       enforce(a.statement);
       return disconnect_with(c, a.reason, a.statement, "PUBLISH with an invalid topic alias",

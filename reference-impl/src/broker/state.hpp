@@ -23,6 +23,9 @@ namespace mqtt::broker {
 
 inline constexpr std::uint32_t session_never_expires = 0xFFFF'FFFF;
 inline constexpr clock_ms connect_timeout_ms = 30'000;  // time allowed between accept and CONNECT
+// The largest packet the protocol can express (Remaining Length 268,435,455 and a 5-byte fixed
+// header): a Maximum Packet Size this large, or none, bounds nothing.
+inline constexpr std::uint32_t client_packet_size_unbounded = 268'435'460;
 
 struct will_message {
   message_ptr msg;
@@ -76,7 +79,11 @@ struct connection {
   clock_ms last_received = 0;
   std::optional<will_message> will;
   std::uint16_t client_receive_maximum = 65'535;
-  std::uint32_t client_maximum_packet_size = 268'435'460;
+  std::uint32_t client_maximum_packet_size = client_packet_size_unbounded;
+  std::uint16_t topic_alias_maximum = 0;  // 5.0: client-to-broker aliases, as the CONNACK announced
+  // A packet for the client did not fit its Maximum Packet Size and was not sent: the
+  // connection ends once the input being handled returns (nothing else is read from it).
+  bool unsendable = false;
   bool request_problem_information = true;
   std::unordered_map<std::uint16_t, std::string> topic_aliases;  // client-to-broker
   std::uint16_t client_topic_alias_maximum = 0;                   // broker-to-client aliases allowed
@@ -109,6 +116,7 @@ enum class close_reason : std::uint8_t {
   taken_over,
   refused,
   shutdown,
+  packet_too_large,  // a packet for the client exceeds its Maximum Packet Size
 };
 
 struct broker::state {
@@ -148,7 +156,9 @@ struct broker::state {
   // broker.cpp: dispatch, output, closing.
   void dispatch(connection& c, const codec::packet& p, clock_ms now);
   void on_decode_error(connection& c, const codec::error& e, clock_ms now);
-  void send(connection& c, const codec::packet& p);
+  // Never beyond the client's Maximum Packet Size (MQTT-3.1.2-24): a packet that does not fit
+  // is not written and marks the connection `unsendable`; false then.
+  bool send(connection& c, const codec::packet& p);
   void send_raw(connection_id conn, std::span<const std::uint8_t> bytes);
   // The bytes of the send action being built for `conn` (sends to one connection coalesce).
   std::vector<std::uint8_t>& out_bytes(connection_id conn);
@@ -156,6 +166,8 @@ struct broker::state {
   void disconnect_with(connection& c, std::uint8_t reason_code, std::string_view statement,
                        std::string text, close_reason why, clock_ms now);
   void close(connection& c, close_reason why, clock_ms now);
+  // Ends a connection marked `unsendable` by send().
+  void unsendable_close(connection& c, clock_ms now);
   void log(log_level level, const connection* c, std::string text, std::string_view statement = {});
   void enforce(std::string_view statement) { probe.hit(statement); }
   void arm(timer_entry t) { timers.push(t); }
@@ -187,7 +199,8 @@ struct broker::state {
   void enqueue(session& s, outgoing out, clock_ms now);
   void drain(session& s, clock_ms now);  // send queued messages while the window allows
   void resend_inflight(session& s, clock_ms now);
-  void send_publish(connection& c, const outgoing& out, std::uint16_t packet_id,
+  // False when the message was discarded as too large for the client (MQTT-3.1.2-25).
+  bool send_publish(connection& c, const outgoing& out, std::uint16_t packet_id,
                     bool dup, clock_ms now);
   std::size_t window(const session& s) const;
   std::uint16_t allocate_packet_id(session& s);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "mqtt/codec/packet.hpp"
 #include "mqtt/codec/properties.hpp"
@@ -16,6 +17,10 @@ template <class W>
 void put_properties(W& w, const properties& p);
 // Packet Identifier that must not be zero.
 std::uint16_t packet_id(reader& r, rule zero_rule);
+
+// Does a CONNECT body start with protocol name "MQIsdp" and level 3? Its fixed header flags
+// are checked only when it does not (connect.cpp).
+bool is_v31_connect_body(std::span<const std::uint8_t> body);
 
 // Each decode_body reads the variable header and payload of one packet type; `flags` is the
 // low nibble of the fixed header (already checked).

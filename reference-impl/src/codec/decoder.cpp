@@ -24,6 +24,8 @@ std::optional<rule> check_flags(packet_type t, std::uint8_t flags) {
     case packet_type::disconnect:
       return flags == 0 ? std::nullopt : std::optional{rule::flags_disconnect};
     case packet_type::auth: return flags == 0 ? std::nullopt : std::optional{rule::flags_auth};
+    // Checked with the body, whose protocol level decides: 3.1 has no reserved bits there.
+    case packet_type::connect: return std::nullopt;
     default: return flags == 0 ? std::nullopt : std::optional{rule::flags_reserved};
   }
 }
@@ -103,8 +105,16 @@ std::optional<error> decode_packet_into(std::span<const std::uint8_t> bytes,
   if (f.size() < bytes.size()) {
     return error{rule::trailing_bytes, options.version, base_offset + f.size()};
   }
-  detail::reader r(bytes.subspan(f.header_size), options.version, base_offset + f.header_size);
-  dispatch(static_cast<packet_type>(f.first_byte >> 4), f.first_byte & 0x0F, r, out);
+  const auto type = static_cast<packet_type>(f.first_byte >> 4);
+  const auto flags = static_cast<std::uint8_t>(f.first_byte & 0x0F);
+  const std::span<const std::uint8_t> body = bytes.subspan(f.header_size);
+  if (type == packet_type::connect && flags != 0 && !detail::is_v31_connect_body(body)) {
+    // MQTT-2.2.2-1 / MQTT-2.1.3-1, reported as peek_frame reports the other types' flags:
+    // first, at byte 0, in the decoder's version.
+    return error{rule::flags_reserved, options.version, base_offset};
+  }
+  detail::reader r(body, options.version, base_offset + f.header_size);
+  dispatch(type, flags, r, out);
   r.expect_end();
   if (r.failed()) return r.failure();
   if (info) {

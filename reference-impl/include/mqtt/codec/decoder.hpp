@@ -45,7 +45,8 @@ struct frame {
 enum class frame_status : std::uint8_t { complete_header, need_more };
 
 // Reads the fixed header at the front of `input`, checks the packet type, flags and the
-// declared size against `options`. `need_more` when the header itself is incomplete.
+// declared size against `options`. `need_more` when the header itself is incomplete. A
+// CONNECT's flags wait for decode_packet: they may be set in 3.1, which its body names.
 result<frame_status> peek_frame(std::span<const std::uint8_t> input, const decode_options& options,
                                 frame& out, std::size_t base_offset = 0);
 

@@ -48,7 +48,15 @@ protocol_version read_protocol(reader& r) {
 void check_flags(reader& r, std::uint8_t flags, std::size_t at, protocol_version v) {
   auto will_qos = static_cast<std::uint8_t>((flags >> flag::will_qos_shift) & 0x03);
   bool will = (flags & flag::will) != 0;
-  if (flags & flag::reserved) r.fail(rule::connect_reserved_flag, at);
+  if (flags & flag::reserved) {
+    // Must be 0 from 3.1.1 on (MQTT-3.1.2-3); 3.1 leaves it unused, and mosquitto accepts it
+    // from 3.1 clients. Written as 0, so such a CONNECT does not round-trip.
+    if (v == protocol_version::v3_1) {
+      r.mark_not_canonical();
+    } else {
+      r.fail(rule::connect_reserved_flag, at);
+    }
+  }
   if (will && will_qos == 3) r.fail(rule::will_qos3, at);
   if (!will && will_qos != 0) r.fail(rule::will_qos_without_will, at);
   if (!will && (flags & flag::will_retain)) r.fail(rule::will_retain_without_will, at);
@@ -77,7 +85,17 @@ will_message read_will(reader& r, std::uint8_t flags, protocol_version v) {
 
 }  // namespace
 
-void decode_body(reader& r, std::uint8_t, connect& out) {
+bool is_v31_connect_body(std::span<const std::uint8_t> body) {
+  constexpr std::size_t level_at = 2 + mqisdp_name.size();
+  if (body.size() <= level_at || body[0] != 0 || body[1] != mqisdp_name.size()) return false;
+  std::string_view name(reinterpret_cast<const char*>(body.data() + 2), mqisdp_name.size());
+  return name == mqisdp_name && body[level_at] == static_cast<std::uint8_t>(protocol_version::v3_1);
+}
+
+void decode_body(reader& r, std::uint8_t fixed_flags, connect& out) {
+  // Fixed header flags other than 0 were let through for a 3.1 CONNECT only (3.1 calls them
+  // unused; MQTT-2.2.2-1 came with 3.1.1). Written as 0, so such a CONNECT does not round-trip.
+  if (fixed_flags != 0) r.mark_not_canonical();
   protocol_version v = read_protocol(r);
   out.version = v;
   std::size_t flags_at = r.pos();
