@@ -1,4 +1,5 @@
-// The event queue: (time, sequence) order, the virtual clock, and the event budget.
+// The event queue: (time, sequence) order, the virtual clock, the event budget, and stepping
+// one event at a time.
 #include <boost/test/unit_test.hpp>
 #include <vector>
 
@@ -43,6 +44,27 @@ BOOST_AUTO_TEST_CASE(event_budget_bounds_a_run) {
   q.schedule(5, forever);
   BOOST_TEST(q.run_until(10, 50) == 50u);
   BOOST_TEST(q.now() == 5u);  // stopped by the budget, not by the deadline
+}
+
+BOOST_AUTO_TEST_CASE(run_next_runs_one_due_event_at_a_time) {
+  event_queue q;
+  std::vector<int> order;
+  q.schedule(10, [&] { order.push_back(1); });
+  q.schedule(10, [&] { order.push_back(2); });
+  q.schedule(20, [&] { order.push_back(3); });
+  BOOST_TEST(q.run_next(15));
+  BOOST_TEST(q.now() == 10u);
+  BOOST_TEST((order == std::vector<int>{1}));
+  BOOST_TEST(q.run_next(15));
+  BOOST_TEST(!q.run_next(15));  // the next one is due at 20
+  BOOST_TEST(q.now() == 10u);   // run_next leaves the clock at the last event
+  q.advance_to(15);
+  BOOST_TEST(q.now() == 15u);
+  q.advance_to(12);  // never back
+  BOOST_TEST(q.now() == 15u);
+  BOOST_TEST(q.run_next(20));
+  BOOST_TEST((order == std::vector<int>{1, 2, 3}));
+  BOOST_TEST(q.events_run() == 3u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
