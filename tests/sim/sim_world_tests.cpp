@@ -385,6 +385,30 @@ BOOST_AUTO_TEST_CASE(a_silent_client_is_closed_after_one_and_a_half_keep_alives)
   }
 }
 
+// The broker runs with the options given: a Keep Alive above its maximum is cut down to it
+// (the CONNACK carries it as Server Keep Alive), and the silent client is closed sooner.
+BOOST_AUTO_TEST_CASE(the_broker_takes_its_options_from_the_world) {
+  world_options o;
+  o.broker.limits.keep_alive_max_s = 10;
+  peers p(o);
+  node_id a = p.world.add_raw_peer(fixed_link);
+  conn_id c = p.world.open(a);
+  p.versions[c] = protocol_version::v5;
+  BOOST_TEST_REQUIRE(p.wait(c, peer_event_kind::opened, 1'000).has_value());
+  const sim_ms connect_arrives = p.world.now() + latency_ms;
+  BOOST_TEST(p.world.send(c, connect_bytes("quiet", protocol_version::v5, 60)));
+  std::optional<peer_event> closed = p.wait(c, peer_event_kind::closed, hour_ms);
+  BOOST_TEST_REQUIRE(closed.has_value());
+  BOOST_TEST(closed->at == connect_arrives + 15'000 + latency_ms);
+
+  world_options bad;
+  bad.planted_bug = "no-such-bug";
+  BOOST_CHECK_THROW(sim_world{bad}, std::invalid_argument);
+  world_options planted;
+  planted.planted_bug = "forget-retained";
+  BOOST_CHECK_NO_THROW(sim_world{planted});
+}
+
 BOOST_AUTO_TEST_CASE(step_until_returns_at_the_deadline_when_nothing_happens) {
   sim_world w{world_options{}};
   w.add_raw_peer(fixed_link);
