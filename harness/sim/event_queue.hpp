@@ -3,7 +3,6 @@
 // Nothing here reads a real clock.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -23,22 +22,9 @@ class event_queue {
   // Runs events due up to `until` (inclusive), at most `max_events` of them; the clock ends
   // at `until` unless the event budget ran out first. Returns the number of events run.
   std::uint64_t run_until(sim_ms until, std::uint64_t max_events);
-  // Runs the earliest event if it is due by `until`; false when none is. For drivers that
-  // look at the world between events.
-  bool run_next(sim_ms until) {
-    if (events_.empty() || events_.front().at > until) return false;
-    std::pop_heap(events_.begin(), events_.end(), later{});
-    event e = std::move(events_.back());
-    events_.pop_back();
-    now_ = e.at;
-    e.h();  // may schedule more events
-    ++events_run_;
-    return true;
-  }
-  // Moves the clock forward to `t` (never back), as run_until does when it is done.
-  void advance_to(sim_ms t) {
-    if (t > now_) now_ = t;
-  }
+  // The same, but it also stops after an event that leaves `stop` true: then the clock stays
+  // at that event's time. For drivers that look at the world between events.
+  std::uint64_t run_until(sim_ms until, std::uint64_t max_events, const bool& stop);
   bool empty() const { return events_.empty(); }
   std::size_t size() const { return events_.size(); }
   std::uint64_t events_run() const { return events_run_; }

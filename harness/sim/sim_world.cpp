@@ -148,6 +148,7 @@ struct sim_world::impl {
   std::deque<connection> conns;
   std::deque<node> nodes;
   std::vector<peer_event> pending;
+  bool peer_pending = false;  // pending is not empty: stepping stops
   std::uint64_t heal_epoch = 0;  // bumped by heal(): faults armed before it are called off
 
   sim_ms now() const { return q.now(); }
@@ -174,22 +175,30 @@ struct sim_world::impl {
   }
   sim_ms one_way(const link_params& l) { return l.latency_ms + net.below(l.jitter_ms + 1); }
 
+  // Misuse of the API (an unknown node, a raw peer asked to act as a client core) throws; the
+  // throwing is kept out of line so that the checks cost a compare.
+  [[noreturn]] static void no_such_node(node_id id) {
+    throw std::out_of_range("sim_world: no node " + std::to_string(id));
+  }
+  [[noreturn]] static void not_a_client(node_id id) {
+    throw std::invalid_argument("sim_world: node " + std::to_string(id) + " is a raw peer");
+  }
   node& node_at(node_id id) {
-    if (id >= nodes.size()) throw std::out_of_range("sim_world: no node " + std::to_string(id));
+    if (id >= nodes.size()) no_such_node(id);
     return nodes[id];
   }
   const node& node_at(node_id id) const {
-    if (id >= nodes.size()) throw std::out_of_range("sim_world: no node " + std::to_string(id));
+    if (id >= nodes.size()) no_such_node(id);
     return nodes[id];
   }
   node& client_at(node_id id) {
     node& n = node_at(id);
-    if (!n.core) throw std::invalid_argument("sim_world: node " + std::to_string(id) + " is a raw peer");
+    if (!n.core) not_a_client(id);
     return n;
   }
   const node& client_at(node_id id) const {
     const node& n = node_at(id);
-    if (!n.core) throw std::invalid_argument("sim_world: node " + std::to_string(id) + " is a raw peer");
+    if (!n.core) not_a_client(id);
     return n;
   }
   connection* raw_conn(conn_id id) {
@@ -207,6 +216,7 @@ struct sim_world::impl {
 
   void peer_note(peer_event_kind kind, const connection& c, end_cause cause = end_cause::none,
                  std::span<const std::uint8_t> bytes = {}) {
+    peer_pending = true;
     peer_event& e = pending.emplace_back();
     e.at = now();
     e.kind = kind;
@@ -968,18 +978,15 @@ struct sim_world::impl {
 
   // ---- stepping --------------------------------------------------------------------------
 
+  std::uint64_t budget() const { return budget_left() ? opts.events_max - q.events_run() : 0; }
+
   std::vector<peer_event> step_until(sim_ms deadline) {
-    while (pending.empty() && budget_left() && q.run_next(deadline)) {
-    }
-    if (pending.empty() && budget_left()) q.advance_to(deadline);
+    if (!peer_pending) q.run_until(deadline, budget(), peer_pending);
+    peer_pending = false;
     return std::exchange(pending, {});
   }
 
-  void run_until(sim_ms t) {
-    while (budget_left() && q.run_next(t)) {
-    }
-    if (budget_left()) q.advance_to(t);
-  }
+  void run_until(sim_ms t) { q.run_until(t, budget()); }
 };
 
 sim_world::sim_world(world_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
@@ -1017,7 +1024,7 @@ void sim_world::connect(node_id client) { impl_->client_connect(impl_->client_at
 void sim_world::disconnect(node_id client, std::uint8_t reason_code) {
   impl_->client_disconnect(impl_->client_at(client), reason_code);
 }
-std::optional<std::uint16_t> sim_world::publish(node_id client, mqtt::client::message m,
+std::optional<std::uint16_t> sim_world::publish(node_id client, mqtt::client::message&& m,
                                                 std::uint32_t seq) {
   return impl_->client_publish(impl_->client_at(client), std::move(m), seq);
 }

@@ -141,7 +141,7 @@ class sim_world {
   void disconnect(node_id client, std::uint8_t reason_code = 0);
   // Recorded as publish_invoked with `seq`, the message's number in the history (its
   // acknowledgement as publish_acked). The core's packet identifier, nullopt when refused.
-  std::optional<std::uint16_t> publish(node_id client, mqtt::client::message m, std::uint32_t seq);
+  std::optional<std::uint16_t> publish(node_id client, mqtt::client::message&& m, std::uint32_t seq);
   // `filter_index` names the filter in the history (for a shared subscription, the filter
   // without its $share/<group>/ prefix).
   std::optional<std::uint16_t> subscribe(node_id client, mqtt::client::subscription_request r,

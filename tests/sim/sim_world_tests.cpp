@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mqtt/codec/decoder.hpp"
@@ -424,6 +425,23 @@ BOOST_AUTO_TEST_CASE(step_until_returns_at_the_deadline_when_nothing_happens) {
   BOOST_TEST(ran);
 }
 
+BOOST_AUTO_TEST_CASE(the_event_budget_stops_stepping_for_good) {
+  world_options o;
+  o.events_max = 3;
+  sim_world w{o};
+  node_id a = w.add_raw_peer(fixed_link);
+  for (int i = 0; i < 10; ++i) w.open(a);  // a SYN event each
+  std::vector<peer_event> events = w.step_until(hour_ms);
+  BOOST_TEST(events.empty());
+  BOOST_TEST(w.budget_exhausted());
+  BOOST_TEST(w.events_run() == 3u);
+  BOOST_TEST(w.now() == latency_ms);  // where the budget ran out, not the deadline
+  BOOST_TEST(w.step_until(hour_ms).empty());
+  w.run_until(hour_ms);
+  BOOST_TEST(w.events_run() == 3u);
+  BOOST_TEST(w.now() == latency_ms);
+}
+
 // Same seed, same events (times, chunks, causes) and the same history; another seed draws
 // other links and cuts the streams elsewhere.
 BOOST_AUTO_TEST_CASE(the_same_seed_gives_the_same_event_sequence) {
@@ -485,7 +503,7 @@ BOOST_AUTO_TEST_CASE(client_core_nodes_are_recorded_in_the_history) {
   m.topic = "t/a";
   m.payload = "m1.7";
   m.qos = codec::qos::at_least_once;
-  BOOST_TEST(p.world.publish(pub, m, 7).has_value());
+  BOOST_TEST(p.world.publish(pub, std::move(m), 7).has_value());
   std::optional<seen> got = p.wait_packet(cs, packet_type::publish, p.world.now() + 1'000);
   BOOST_TEST_REQUIRE(got.has_value());
   BOOST_TEST(got->payload == "m1.7");
