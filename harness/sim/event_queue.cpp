@@ -14,8 +14,13 @@ void event_queue::schedule(sim_ms at, handler h) {
 }
 
 std::uint64_t event_queue::run_until(sim_ms until, std::uint64_t max_events) {
+  const bool never = false;
+  return run_until(until, max_events, never);
+}
+
+std::uint64_t event_queue::run_until(sim_ms until, std::uint64_t max_events, const bool& stop) {
   std::uint64_t ran = 0;
-  while (!events_.empty() && events_.front().at <= until && ran < max_events) {
+  while (!stop && !events_.empty() && events_.front().at <= until && ran < max_events) {
     std::pop_heap(events_.begin(), events_.end(), later{});
     event e = std::move(events_.back());
     events_.pop_back();
@@ -24,7 +29,7 @@ std::uint64_t event_queue::run_until(sim_ms until, std::uint64_t max_events) {
     ++ran;
   }
   events_run_ += ran;
-  if (ran < max_events && until > now_) now_ = until;
+  if (ran < max_events && !stop && until > now_) now_ = until;
   return ran;
 }
 

@@ -22,6 +22,9 @@ class event_queue {
   // Runs events due up to `until` (inclusive), at most `max_events` of them; the clock ends
   // at `until` unless the event budget ran out first. Returns the number of events run.
   std::uint64_t run_until(sim_ms until, std::uint64_t max_events);
+  // The same, but it also stops after an event that leaves `stop` true: then the clock stays
+  // at that event's time. For drivers that look at the world between events.
+  std::uint64_t run_until(sim_ms until, std::uint64_t max_events, const bool& stop);
   bool empty() const { return events_.empty(); }
   std::size_t size() const { return events_.size(); }
   std::uint64_t events_run() const { return events_run_; }

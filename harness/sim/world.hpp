@@ -1,27 +1,17 @@
-// One simulated run: the reference broker core and the workload's client cores joined by
-// simulated TCP connections, driven by the event queue under virtual time, with the fault
-// schedule applied, the history recorded. Phases: chaos until chaos_ms, then heal and drain.
+// One simulated run of a named workload: the workload driver puts the workload's client
+// cores and raw peers into a sim_world, applies the fault schedule, records the history.
+// Phases: chaos until chaos_ms, then heal and drain.
 #pragma once
 
 #include <cstdint>
-#include <span>
 #include <string>
 
 #include "check/history.hpp"
 #include "sim/faults.hpp"
+#include "sim/sim_world.hpp"
 #include "sim/workload.hpp"
 
 namespace harness::sim {
-
-// Sees the simulated traffic as it is delivered (for pcap files).
-class traffic_sink {
- public:
-  virtual ~traffic_sink() = default;
-  virtual void open(std::uint64_t conn, std::uint32_t client, sim_ms at) = 0;
-  virtual void data(std::uint64_t conn, bool from_client, std::span<const std::uint8_t> bytes,
-                    sim_ms at) = 0;
-  virtual void close(std::uint64_t conn, bool from_client, bool reset, sim_ms at) = 0;
-};
 
 struct world_config {
   std::uint64_t seed = 1;

@@ -1,4 +1,5 @@
-// The event queue: (time, sequence) order, the virtual clock, and the event budget.
+// The event queue: (time, sequence) order, the virtual clock, the event budget, and a run that
+// stops when a driver has something to look at.
 #include <boost/test/unit_test.hpp>
 #include <vector>
 
@@ -43,6 +44,29 @@ BOOST_AUTO_TEST_CASE(event_budget_bounds_a_run) {
   q.schedule(5, forever);
   BOOST_TEST(q.run_until(10, 50) == 50u);
   BOOST_TEST(q.now() == 5u);  // stopped by the budget, not by the deadline
+}
+
+BOOST_AUTO_TEST_CASE(a_stop_flag_ends_a_run_after_the_event_that_set_it) {
+  event_queue q;
+  std::vector<int> order;
+  bool stop = false;
+  q.schedule(10, [&] { order.push_back(1); });
+  q.schedule(10, [&] {
+    order.push_back(2);
+    stop = true;
+  });
+  q.schedule(10, [&] { order.push_back(3); });
+  q.schedule(20, [&] { order.push_back(4); });
+  BOOST_TEST(q.run_until(100, 100, stop) == 2u);
+  BOOST_TEST(q.now() == 10u);  // the clock stays at the event that stopped it
+  BOOST_TEST((order == std::vector<int>{1, 2}));
+  BOOST_TEST(q.run_until(100, 100, stop) == 0u);  // still set: nothing runs
+  stop = false;
+  BOOST_TEST(q.run_until(15, 100, stop) == 1u);  // the rest due by 15
+  BOOST_TEST(q.now() == 15u);
+  BOOST_TEST(q.run_until(100, 100, stop) == 1u);
+  BOOST_TEST((order == std::vector<int>{1, 2, 3, 4}));
+  BOOST_TEST(q.events_run() == 4u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
