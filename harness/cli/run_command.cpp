@@ -17,6 +17,7 @@
 #include "real/real_target.hpp"
 #include "transport/endpoint.hpp"
 #endif
+#include "mqtt/broker/planted.hpp"
 #include "report/suite_report.hpp"
 #include "run/runner.hpp"
 #include "run/sim_target.hpp"
@@ -117,6 +118,12 @@ int run_command(std::span<const std::string_view> args) {
   o.statements = statements;
   if (!plant.empty() && target != "sim") {
     std::cerr << "mqtt-harness run: --plant works on the simulator only\n";
+    return exit_usage;
+  }
+  if (!plant.empty() && !mqtt::broker::planted_bug_from_string(plant)) {
+    std::cerr << "mqtt-harness run: unknown planted bug '" << plant << "' (known:";
+    for (auto bug : mqtt::broker::all_planted_bugs()) std::cerr << " " << mqtt::broker::to_string(bug);
+    std::cerr << ")\n";
     return exit_usage;
   }
   if (protocol == "3.1.1") o.protocols = {protocol_version::v3_1_1};
