@@ -141,7 +141,19 @@ int run_command(std::span<const std::string_view> args) {
     }
     o.prof = *p.value;
   }
-  if (target != "sim" && profile_file.empty()) o.prof.name = "default (reference broker's capabilities)";
+  if (profile_file.empty()) {
+    if (target == "sim") {
+      // The simulated reference broker as targets/mqtt-ref-broker/profile.toml describes it,
+      // with a packet size limit too, so that every scenario has a broker to run on.
+      o.prof.name = "mqtt-ref-broker (built-in profile)";
+      o.prof.user_name = "harness";
+      o.prof.password = "harness-secret";
+      o.prof.denied_topic = "test/nosubscribe";
+      o.prof.maximum_packet_size = 1024 * 1024;
+    } else {
+      o.prof.name = "default (the reference broker's capabilities, no credentials, no denied topic)";
+    }
+  }
   std::unique_ptr<run::target> where;
   if (target == "sim") {
     where = std::make_unique<run::sim_target>(o.prof, run::sim_options{seed, 1, plant, 2'000'000});
