@@ -17,6 +17,7 @@
 #include "real/real_target.hpp"
 #include "transport/endpoint.hpp"
 #endif
+#include "mqtt/broker/planted.hpp"
 #include "report/suite_report.hpp"
 #include "run/runner.hpp"
 #include "run/sim_target.hpp"
@@ -82,7 +83,7 @@ int run_command(std::span<const std::string_view> args) {
   CLI::App app{"Runs scenario scripts against the simulated reference broker (default) or a real broker.", "mqtt-harness run"};
   std::vector<std::string> paths;
   std::string target = "sim", profile_file, protocol = "all", baseline_file, junit, json_file, html, out_dir = "reports", plant, ca_file;
-  unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+  unsigned jobs = 0;  // 0: the cores on the simulator, 8 on a real broker (cases mostly wait)
   std::vector<std::string> filters, statements;
   bool list = false, insecure = false, quiet = false;
   std::uint64_t seed = 1;
@@ -90,7 +91,7 @@ int run_command(std::span<const std::string_view> args) {
   app.add_option("--target", target, "sim, or a broker URL: tcp://, mqtt://, ws://, wss://, tls://, mqtts://")->capture_default_str();
   app.add_option("--profile", profile_file, "the target's profile (TOML); default: the reference broker's");
   app.add_option("--protocol", protocol, "3.1, 3.1.1, 5 or all")->capture_default_str();
-  app.add_option("--jobs,-j", jobs, "cases run at once")->capture_default_str();
+  app.add_option("--jobs,-j", jobs, "cases run at once (default: the cores on the simulator, 8 on a real broker)");
   app.add_option("--filter", filters, "only scenarios whose id matches this glob (repeatable)");
   app.add_option("--statement", statements, "only scenarios citing this statement ID (repeatable)");
   app.add_flag("--list", list, "list the selected cases and exit");
@@ -112,11 +113,17 @@ int run_command(std::span<const std::string_view> args) {
   }
 
   run::run_options o;
-  o.jobs = jobs;
+  o.jobs = jobs != 0 ? jobs : target == "sim" ? std::max(1u, std::thread::hardware_concurrency()) : 8u;
   o.filters = filters;
   o.statements = statements;
   if (!plant.empty() && target != "sim") {
     std::cerr << "mqtt-harness run: --plant works on the simulator only\n";
+    return exit_usage;
+  }
+  if (!plant.empty() && !mqtt::broker::planted_bug_from_string(plant)) {
+    std::cerr << "mqtt-harness run: unknown planted bug '" << plant << "' (known:";
+    for (auto bug : mqtt::broker::all_planted_bugs()) std::cerr << " " << mqtt::broker::to_string(bug);
+    std::cerr << ")\n";
     return exit_usage;
   }
   if (protocol == "3.1.1") o.protocols = {protocol_version::v3_1_1};
@@ -134,7 +141,19 @@ int run_command(std::span<const std::string_view> args) {
     }
     o.prof = *p.value;
   }
-  if (target != "sim" && profile_file.empty()) o.prof.name = "default (reference broker's capabilities)";
+  if (profile_file.empty()) {
+    if (target == "sim") {
+      // The simulated reference broker as targets/mqtt-ref-broker/profile.toml describes it,
+      // with a packet size limit too, so that every scenario has a broker to run on.
+      o.prof.name = "mqtt-ref-broker (built-in profile)";
+      o.prof.user_name = "harness";
+      o.prof.password = "harness-secret";
+      o.prof.denied_topic = "test/nosubscribe";
+      o.prof.maximum_packet_size = 1024 * 1024;
+    } else {
+      o.prof.name = "default (the reference broker's capabilities, no credentials, no denied topic)";
+    }
+  }
   std::unique_ptr<run::target> where;
   if (target == "sim") {
     where = std::make_unique<run::sim_target>(o.prof, run::sim_options{seed, 1, plant, 2'000'000});

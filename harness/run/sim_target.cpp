@@ -1,6 +1,6 @@
-// Drives one case on the simulated reference broker. Each direction of a connection delivers
-// in order after the link latency; the broker's timers and the interpreter's wake-ups are
-// events like any other, so the run is a pure function of the scenario, the profile and the seed.
+// Drives one case on the simulated reference broker: the interpreter is a raw peer of the
+// steppable simulated world (harness/sim/sim_world.hpp), under virtual time, so the run is a pure
+// function of the scenario, the profile and the seed.
 #include "run/sim_target.hpp"
 
 #include <map>
@@ -11,7 +11,7 @@
 #include "mqtt/broker/access.hpp"
 #include "mqtt/broker/broker.hpp"
 #include "mqtt/broker/planted.hpp"
-#include "sim/event_queue.hpp"
+#include "sim/sim_world.hpp"
 
 namespace harness::run {
 namespace {
@@ -47,53 +47,55 @@ broker::options broker_options(const profile& p) {
   return o;
 }
 
-// The same ACL as targets/*/start write: everything but the denied topic, for anonymous
-// clients and for the profile's user alike.
+// The same ACL as targets/*/start write: everything but the denied topic (and the suite's own
+// '$' topics, which '#' does not match), for anonymous clients and for the profile's user alike.
 std::shared_ptr<broker::authorizer> make_authorizer(const profile& p) {
   if (!p.denied_topic) return nullptr;
-  std::string rules = "topic readwrite #\ntopic deny " + *p.denied_topic + "\n";
+  std::string rules = "topic readwrite #\ntopic readwrite $mh/#\ntopic deny " + *p.denied_topic + "\n";
   if (p.user_name) rules += "user " + *p.user_name + "\n" + rules;
   auto acl = broker::acl_authorizer::parse(rules);
   if (auto* a = std::get_if<broker::acl_authorizer>(&acl)) return std::make_shared<broker::acl_authorizer>(std::move(*a));
   throw std::invalid_argument("profile: denied_topic does not make a valid ACL");
 }
 
+sim::world_options world_options_of(const profile& p, const sim_options& o) {
+  sim::world_options w;
+  w.seed = o.seed;
+  w.broker = broker_options(p);
+  w.authn = p.user_name ? std::make_shared<profile_authenticator>(p) : nullptr;
+  w.authz = make_authorizer(p);
+  w.planted_bug = o.planted_bug;
+  w.latency_max_ms = o.latency_ms;
+  w.events_max = o.events_max;
+  return w;
+}
+
+// The interpreter drives one raw peer of the simulated world: its connections are the peer's,
+// and every peer event goes back to the interpreter at its virtual time.
 class sim_case {
  public:
   sim_case(const script::scenario& s, const script::case_context& ctx, const profile& p, const sim_options& o)
-      : opts_(o),
-        broker_(broker_options(p), p.user_name ? std::make_shared<profile_authenticator>(p) : nullptr, make_authorizer(p)),
-        interp_(s, ctx) {
-#ifdef MQTT_PLANTED_BUGS
-    if (!o.planted_bug.empty()) {
-      auto bug = broker::planted_bug_from_string(o.planted_bug);
-      if (!bug) throw std::invalid_argument("unknown planted bug '" + o.planted_bug + "'");
-      broker::plant_bug(broker_, *bug);
-    }
-#else
-    if (!o.planted_bug.empty()) throw std::invalid_argument("this build cannot plant bugs");
-#endif
-  }
+      : world_(world_options_of(p, o)), peer_(world_.add_raw_peer()), interp_(s, ctx) {}
 
   case_run run() {
-    interp_.start(q_.now());
+    interp_.start(world_.now());
     pump();
-    while (!interp_.finished() && q_.events_run() < opts_.events_max) {
+    while (!interp_.finished() && !world_.budget_exhausted()) {
       std::optional<sim::sim_ms> wake = interp_.next_wake();
-      std::optional<sim::sim_ms> next = due_.empty() ? std::nullopt : std::optional(*due_.begin());
-      if (next && (!wake || *next <= *wake)) {
-        q_.run_until(*next, opts_.events_max - q_.events_run());
-      } else if (wake) {
-        q_.run_until(*wake, opts_.events_max - q_.events_run());
-        interp_.on_timer(q_.now());
+      if (!wake) break;
+      std::vector<sim::peer_event> events = world_.step_until(*wake);
+      for (const sim::peer_event& e : events) {
+        deliver(e);
         pump();
-      } else {
-        break;
+      }
+      if (events.empty() && world_.now() >= *wake) {
+        interp_.on_timer(world_.now());
+        pump();
       }
     }
     // What the scenario closed at the end reaches the broker, so its wills and logs settle.
     pump();
-    q_.run_until(q_.now() + 10 * opts_.latency_ms, opts_.events_max);
+    world_.run_until(world_.now() + 10 * opts_latency_);
     case_run r;
     r.outcome = interp_.outcome();
     if (!interp_.finished()) {
@@ -102,120 +104,87 @@ class sim_case {
     }
     r.transcript = interp_.transcript();
     r.transcript_dropped = interp_.transcript_dropped();
-    r.simulated_ms = q_.now();
-    for (const auto& [statement, count] : broker_.probe().counts()) r.statements_enforced.emplace_back(statement);
+    r.simulated_ms = world_.now();
+    if (const broker::broker* b = world_.broker()) {
+      for (const auto& [statement, count] : b->probe().counts()) r.statements_enforced.emplace_back(statement);
+    }
     return r;
   }
 
  private:
-  struct conn_state {
-    bool broker_open = false;  // the broker core holds it
-    bool peer_open = true;     // the interpreter still reads it
-  };
-
-  // Every event goes through here, so the time of the next one is always known.
-  void at(sim::sim_ms when, std::function<void()> h) {
-    due_.insert(when);
-    q_.schedule(when, [this, when, h = std::move(h)] {
-      due_.erase(due_.find(when));
-      h();
-    });
+  void deliver(const sim::peer_event& e) {
+    auto it = by_world_.find(e.conn);
+    if (it == by_world_.end()) return;
+    std::uint64_t id = it->second;
+    switch (e.kind) {
+      case sim::peer_event_kind::opened:
+        interp_.on_open(id, e.at);
+        break;
+      case sim::peer_event_kind::bytes:
+        interp_.on_bytes(id, e.bytes, e.at);
+        break;
+      case sim::peer_event_kind::closed:
+        interp_.on_closed(id, e.cause == sim::end_cause::fin ? close_kind::fin : close_kind::reset, cause_text(e.cause), e.at);
+        break;
+      case sim::peer_event_kind::connect_failed:
+        interp_.on_closed(id, close_kind::refused, cause_text(e.cause), e.at);
+        break;
+    }
   }
 
-  // Carries out the interpreter's actions and the broker's, until neither has any.
+  static std::string cause_text(sim::end_cause c) {
+    switch (c) {
+      case sim::end_cause::lost: return "the connection was lost";
+      case sim::end_cause::refused: return "refused";
+      case sim::end_cause::timed_out: return "timed out";
+      default: return "";
+    }
+  }
+
   void pump() {
-    for (int guard = 0; guard < 1'000; ++guard) {
-      bool any = false;
-      for (action& a : interp_.take_actions()) {
-        any = true;
-        apply(std::move(a));
+    for (action& a : interp_.take_actions()) {
+      switch (a.k) {
+        case action::kind::open: {
+          sim::conn_id c = world_.open(peer_);
+          to_world_[a.conn] = c;
+          by_world_[c] = a.conn;
+          break;
+        }
+        case action::kind::write:
+          if (auto c = world_conn(a.conn)) world_.send(*c, a.bytes);
+          break;
+        case action::kind::half_close:
+          if (auto c = world_conn(a.conn)) world_.half_close(*c);
+          break;
+        case action::kind::close:
+          // A close is a FIN after what was sent; the scenario reads nothing more.
+          if (auto c = world_conn(a.conn)) {
+            world_.half_close(*c);
+            by_world_.erase(*c);
+          }
+          break;
+        case action::kind::reset:
+          if (auto c = world_conn(a.conn)) {
+            world_.reset(*c);
+            by_world_.erase(*c);
+          }
+          break;
       }
-      for (auto& a : broker_.take_actions()) {
-        any = true;
-        apply_broker(std::move(a));
-      }
-      if (!any) break;
-    }
-    arm_broker_timer();
-  }
-
-  void arm_broker_timer() {
-    auto d = broker_.next_deadline();
-    if (!d || (timer_at_ && *timer_at_ <= *d)) return;
-    sim::sim_ms when = std::max<sim::sim_ms>(*d, q_.now());
-    timer_at_ = when;
-    at(when, [this, when] {
-      if (timer_at_ != when) return;
-      timer_at_.reset();
-      broker_.on_timer(q_.now());
-      pump();
-    });
-  }
-
-  void apply(action a) {
-    const sim::sim_ms later = q_.now() + opts_.latency_ms;
-    switch (a.k) {
-      case action::kind::open:
-        conns_[a.conn] = {};
-        at(later, [this, c = a.conn] {
-          bool ok = broker_.on_open(c, {"sim:" + std::to_string(c), "sim"}, q_.now());
-          conns_[c].broker_open = ok;
-          pump();
-          at(q_.now() + opts_.latency_ms, [this, c, ok] {
-            if (ok) interp_.on_open(c, q_.now());
-            else interp_.on_closed(c, close_kind::refused, "the broker refused the connection", q_.now());
-            pump();
-          });
-        });
-        break;
-      case action::kind::write:
-        at(later, [this, c = a.conn, bytes = std::move(a.bytes)] {
-          if (!conns_[c].broker_open) return;
-          broker_.on_bytes(c, bytes, q_.now());
-          pump();
-        });
-        break;
-      case action::kind::close:
-      case action::kind::reset:
-        conns_[a.conn].peer_open = false;
-        [[fallthrough]];
-      case action::kind::half_close:
-        at(later, [this, c = a.conn] {
-          if (!conns_[c].broker_open) return;
-          conns_[c].broker_open = false;
-          broker_.on_closed(c, q_.now());
-          pump();
-        });
-        break;
     }
   }
 
-  void apply_broker(broker::action a) {
-    const sim::sim_ms later = q_.now() + opts_.latency_ms;
-    if (auto* s = std::get_if<broker::send_bytes>(&a)) {
-      at(later, [this, c = s->conn, bytes = std::move(s->bytes)] {
-        if (!conns_[c].peer_open) return;
-        interp_.on_bytes(c, bytes, q_.now());
-        pump();
-      });
-    } else if (auto* cl = std::get_if<broker::close_connection>(&a)) {
-      conns_[cl->conn].broker_open = false;
-      at(later, [this, c = cl->conn] {
-        if (!conns_[c].peer_open) return;
-        conns_[c].peer_open = false;
-        interp_.on_closed(c, close_kind::fin, "", q_.now());
-        pump();
-      });
-    }
+  std::optional<sim::conn_id> world_conn(std::uint64_t id) const {
+    auto it = to_world_.find(id);
+    if (it == to_world_.end()) return std::nullopt;
+    return it->second;
   }
 
-  sim_options opts_;
-  sim::event_queue q_;
-  broker::broker broker_;
+  static constexpr sim::sim_ms opts_latency_ = 1;
+  sim::sim_world world_;
+  sim::node_id peer_;
   script::interpreter interp_;
-  std::map<std::uint64_t, conn_state> conns_;
-  std::optional<sim::sim_ms> timer_at_;
-  std::multiset<sim::sim_ms> due_;
+  std::map<std::uint64_t, sim::conn_id> to_world_;
+  std::map<sim::conn_id, std::uint64_t> by_world_;
 };
 
 }  // namespace

@@ -229,7 +229,7 @@ struct sim_world::impl {
   // ---- the broker node -------------------------------------------------------------------
 
   void start_broker() {
-    broker_core = std::make_unique<mqtt::broker::broker>(opts.broker);
+    broker_core = std::make_unique<mqtt::broker::broker>(opts.broker, opts.authn, opts.authz);
     if (planted) mqtt::broker::plant_bug(*broker_core, *planted);
     ++broker_incarnation;
     broker_timer_at = never;

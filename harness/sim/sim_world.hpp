@@ -44,6 +44,9 @@ struct link_params {
 struct world_options {
   std::uint64_t seed = 1;  // the network stream (links, delays, segmentation) comes from it
   mqtt::broker::options broker;
+  // Who may connect, publish and subscribe; nullptr: everyone (each restart keeps them).
+  std::shared_ptr<mqtt::broker::authenticator> authn;
+  std::shared_ptr<mqtt::broker::authorizer> authz;
   std::string planted_bug;  // empty: none; else a name from mqtt/broker/planted.hpp
   // Links drawn for nodes added without one: latency 1..latency_max_ms, jitter up to half
   // of it, 100 kB/s to 10 MB/s.

@@ -1,64 +1,13 @@
-// The test client's MQTT flows and its plain TCP transport.
+// The test client's MQTT flows, on any byte stream (transport_stream.cpp makes them).
 #include "mqtt_test_client.hpp"
-
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
 
 #include <stdexcept>
 
 #include "mqtt/codec/decoder.hpp"
 #include "mqtt/codec/encoder.hpp"
-#include "test_io.hpp"
 
 namespace net_test {
-namespace asio = boost::asio;
-using tcp = asio::ip::tcp;
 namespace codec = mqtt::codec;
-
-namespace {
-
-constexpr std::size_t read_size = 64 * 1024;
-
-class tcp_byte_stream final : public byte_stream {
- public:
-  explicit tcp_byte_stream(std::uint16_t port) : socket_(io_) {
-    tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), port);
-    op_result r = run_op(io_, 5s, [&](auto h) { socket_.async_connect(ep, h); }, [&] { socket_.close(); });
-    if (r.ec) throw std::runtime_error("connect to port " + std::to_string(port) + ": " + r.ec.message());
-    socket_.set_option(tcp::no_delay(true));
-  }
-
-  bool write(std::span<const std::uint8_t> bytes) override {
-    op_result r = run_op(io_, 10s, [&](auto h) { asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), h); },
-                         [&] { socket_.close(); });
-    return !r.ec;
-  }
-
-  read_status read_some(std::vector<std::uint8_t>& out, std::chrono::milliseconds timeout) override {
-    std::size_t old = out.size();
-    out.resize(old + read_size);
-    op_result r = run_op(io_, timeout, [&](auto h) { socket_.async_read_some(asio::buffer(out.data() + old, read_size), h); },
-                         [&] { socket_.cancel(); });
-    out.resize(old + (r.ec ? 0 : r.bytes));
-    if (r.ec == asio::error::timed_out) return read_status::timeout;
-    return r.ec ? read_status::eof : read_status::data;
-  }
-
-  void close() override {
-    boost::system::error_code ignored;
-    socket_.close(ignored);
-  }
-
- private:
-  asio::io_context io_{1};
-  tcp::socket socket_;
-};
-
-}  // namespace
-
-std::unique_ptr<byte_stream> connect_tcp(std::uint16_t port) { return std::make_unique<tcp_byte_stream>(port); }
 
 mqtt_test_client::mqtt_test_client(std::unique_ptr<byte_stream> stream, codec::protocol_version version)
     : stream_(std::move(stream)), version_(version) {}

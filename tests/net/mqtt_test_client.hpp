@@ -29,7 +29,8 @@ class byte_stream {
   virtual void close() = 0;
 };
 
-// A plain TCP connection to 127.0.0.1:port; throws when it cannot connect.
+// A plain TCP connection to 127.0.0.1:port; throws when it cannot connect. This and the other
+// streams (net_clients.hpp) are harness::transport connections (transport_stream.cpp).
 std::unique_ptr<byte_stream> connect_tcp(std::uint16_t port);
 
 // A received PUBLISH, copied out of the decoder's buffer.

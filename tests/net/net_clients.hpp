@@ -1,4 +1,5 @@
-// Test transports beyond plain TCP: WebSocket (Beast), TLS and secure WebSocket clients.
+// The test transports beyond plain TCP: WebSocket, TLS and secure WebSocket byte streams on
+// 127.0.0.1, blocking wrappers of harness::transport connections (transport_stream.cpp).
 #pragma once
 
 #include <string>
@@ -18,8 +19,7 @@ struct tls_client_options {
 struct ws_client_options {
   std::vector<std::string> subprotocols{"mqtt"};
   std::string target = "/mqtt";
-  bool secure = false;  // wss
-  tls_client_options tls;
+  tls_client_options tls;  // connect_wss only
 };
 
 struct ws_connect_result {
@@ -32,7 +32,7 @@ struct ws_connect_result {
 // Each write() on the stream is one binary WebSocket message.
 ws_connect_result connect_ws(std::uint16_t port, const ws_client_options& o);
 ws_connect_result connect_wss(std::uint16_t port, const ws_client_options& o);
-// Sends a text message on a stream from connect_ws (false for other streams).
+// Sends a text message on a stream from connect_ws or connect_wss (false for other streams).
 bool ws_write_text(byte_stream& s, std::string_view text);
 
 struct tls_connect_result {

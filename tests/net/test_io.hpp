@@ -1,5 +1,5 @@
-// Running one asynchronous Asio/Beast operation to completion with a deadline, for test
-// clients that must never hang.
+// Running one asynchronous Asio/Beast operation to completion with a deadline, for the raw
+// HTTP client of e2e_http_tests that must never hang (MQTT clients use harness/transport).
 #pragma once
 
 #include <boost/asio/error.hpp>

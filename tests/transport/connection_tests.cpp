@@ -313,6 +313,26 @@ BOOST_DATA_TEST_CASE(half_close_ends_with_the_brokers_close, data::make(all_sche
   BOOST_TEST(broker_logged("disconnected: closed by the peer"));
 }
 
+BOOST_DATA_TEST_CASE(brokers_own_close_is_reported, data::make(all_schemes), scheme) {
+  peer p(tl, where(scheme), options());
+  p.connect(std::string("twice-") + scheme);
+  // A second CONNECT is a protocol violation (MQTT-3.1.0-2): the broker closes gracefully.
+  BOOST_TEST_REQUIRE(p.conn->write(connect_bytes("again")));
+  BOOST_TEST_REQUIRE(tl.wait([&] { return p.closed.has_value(); }));
+  BOOST_TEST_CONTEXT("close: " << tr::to_string(p.closed->kind) << ", " << p.closed->detail) {
+    std::string s = scheme;
+    if (s == "tcp") {
+      BOOST_TEST((p.closed->kind == tr::close_kind::fin));
+    } else if (s == "tls") {
+      BOOST_TEST((p.closed->kind == tr::close_kind::tls_close_notify));
+    } else {
+      BOOST_TEST((p.closed->kind == tr::close_kind::ws_close_frame));
+      BOOST_TEST(p.closed->ws_close_code == 1000);
+    }
+  }
+  BOOST_TEST(broker_logged("MQTT-3.1.0-2"));
+}
+
 BOOST_DATA_TEST_CASE(reset_aborts_with_rst, data::make(all_schemes), scheme) {
   peer p(tl, where(scheme), options());
   p.connect(std::string("reset-") + scheme);
@@ -551,13 +571,13 @@ BOOST_AUTO_TEST_SUITE(transport_loop)
 BOOST_AUTO_TEST_CASE(timers_fire_in_order_and_cancel) {
   tr::event_loop loop;
   std::vector<int> fired;
+  std::uint64_t start = loop.now_ms();
   loop.call_after(30, [&] { fired.push_back(30); });
   loop.call_after(10, [&] { fired.push_back(10); });
   auto cancelled = loop.call_after(20, [&] { fired.push_back(20); });
   loop.call_after(15, [&] { fired.push_back(15); });
   BOOST_TEST(loop.cancel(cancelled));
   BOOST_TEST(!loop.cancel(cancelled));
-  std::uint64_t start = loop.now_ms();
   loop.run_until(start + 5000);
   // Nothing is left after the last timer: run_until returns long before its deadline.
   BOOST_TEST(loop.now_ms() - start >= 30u);
