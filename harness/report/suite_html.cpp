@@ -187,7 +187,8 @@ std::string html_report(const run::run_result& r) {
     o << "<p>" << m.covered << " of " << m.cells.size() << " normative statements covered by a case with a verdict; "
       << m.enforced_unreached << " enforced by the reference broker but reached by no scenario.</p><div class=\"matrix\">";
     for (const auto& cell : m.cells) {
-      std::string v = cell.worst ? std::string(script::to_string(*cell.worst)) : "uncovered";
+      std::string v = cell_verdict(cell);
+      if (v == "skip") v = "uncovered";
       std::string tip = cell.id + ": " + v;
       for (const auto* c : cell.cases) tip += "\n" + c->sc->id + " (" + shown_verdict(*c) + ")";
       std::string href = cell.cases.empty() ? "" : " href=\"#" + anchor(*cell.cases.front()) + "\"";

@@ -19,6 +19,12 @@ std::string shown_verdict(const run::case_result& c) {
   return std::string(script::to_string(c.result));
 }
 
+std::string cell_verdict(const statement_cell& cell) {
+  if (cell.waived) return "waived";
+  if (cell.worst) return std::string(script::to_string(*cell.worst));
+  return cell.cases.empty() ? "uncovered" : "skip";
+}
+
 std::vector<version_matrix> statement_matrix(const run::run_result& r) {
   std::vector<version_matrix> out;
   std::set<protocol_version> versions;
@@ -31,6 +37,7 @@ std::vector<version_matrix> statement_matrix(const run::run_result& r) {
       statement_cell cell;
       cell.id = std::string(id);
       cell.enforced = std::find(enforced.begin(), enforced.end(), id) != enforced.end();
+      bool unwaived_fail = false;
       for (const auto& c : r.cases) {
         protocol_version cv = c.version == protocol_version::v3_1 ? protocol_version::v3_1_1 : c.version;
         if (cv != v) continue;
@@ -39,8 +46,10 @@ std::vector<version_matrix> statement_matrix(const run::run_result& r) {
         cell.cases.push_back(&c);
         if (c.result == verdict::skip) continue;
         verdict shown = c.waived ? verdict::fail : c.result;
+        if (shown == verdict::fail && !c.waived) unwaived_fail = true;
         if (!cell.worst || script::severity(shown) > script::severity(*cell.worst)) cell.worst = shown;
       }
+      cell.waived = cell.worst == verdict::fail && !unwaived_fail;
       if (cell.worst) ++m.covered;
       if (cell.enforced && !cell.worst) ++m.enforced_unreached;
       m.cells.push_back(std::move(cell));
@@ -236,7 +245,7 @@ json::object json_report(const run::run_result& r) {
     for (const auto& cell : m.cells) {
       json::object s;
       s["id"] = cell.id;
-      s["verdict"] = cell.worst ? std::string(script::to_string(*cell.worst)) : std::string(cell.cases.empty() ? "uncovered" : "skip");
+      s["verdict"] = cell_verdict(cell);
       s["enforced"] = cell.enforced;
       json::array sc;
       for (const auto* c : cell.cases) sc.push_back(json::string(c->sc->id));

@@ -16,8 +16,12 @@ struct statement_cell {
   std::string id;
   std::vector<const run::case_result*> cases;
   std::optional<script::verdict> worst;  // nullopt: no case with a verdict other than skip
+  bool waived = false;                   // worst is fail, and the baseline waives every failure
   bool enforced = false;                 // the reference broker enforces it
 };
+
+// "pass", ..., "waived" (a failure the baseline lists), "uncovered" or "skip".
+std::string cell_verdict(const statement_cell& cell);
 
 struct version_matrix {
   script::protocol_version version;

@@ -9,7 +9,7 @@
 
 namespace mqtt::spec {
 
-// Every statement ID of the version's standard (3.1 uses 3.1.1's), in the standard's order:
+// Every statement ID of the version's standard (3.1 uses 3.1.1's), in section order:
 // 141 for 3.1.1, 251 for 5.0.
 std::span<const std::string_view> statements(codec::protocol_version v);
 
