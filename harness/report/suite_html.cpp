@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "report/suite_report.hpp"
+#include "wire/packet_json.hpp"
 
 namespace harness::report {
 namespace {
@@ -83,13 +84,7 @@ std::string badge(const std::string& v) { return "<span class=\"badge " + verdic
 
 std::string packet_text(const json::object& p) {
   std::string type = p.contains("type") && p.at("type").is_string() ? std::string(p.at("type").get_string()) : "?";
-  json::object rest;
-  for (const auto& [k, v] : p) {
-    if (k == "type" || k == "flags") continue;
-    if (k == "properties" && v.is_object() && v.get_object().empty()) continue;
-    if (k == "payload_hex" && p.contains("payload")) continue;
-    rest[k] = v;
-  }
+  json::object rest = wire::readable_fields(p);
   std::string body = rest.empty() ? "" : " " + json::serialize(rest);
   if (body.size() > 600) body = body.substr(0, 600) + " …";
   return "<b>" + esc(type) + "</b>" + esc(body);

@@ -47,18 +47,11 @@ namespace {
 
 constexpr std::size_t actual_items_max = 6;
 
-// "PUBLISH {...}": the packet without its type, flags, empty properties and the hex twin of a
-// text payload, for messages.
+// "PUBLISH {...}", for messages.
 std::string compact(const json::object& o) {
   const json::value* type = o.if_contains("type");
   std::string s = type && type->is_string() ? std::string(type->get_string()) : "?";
-  json::object rest;
-  for (const auto& [k, v] : o) {
-    if (k == "type" || k == "flags") continue;
-    if (k == "properties" && v.is_object() && v.get_object().empty()) continue;
-    if (k == "payload_hex" && o.contains("payload")) continue;
-    rest[k] = v;
-  }
+  json::object rest = wire::readable_fields(o);
   if (!rest.empty()) s += " " + json::serialize(rest);
   return s;
 }

@@ -192,6 +192,17 @@ json::object to_json(const codec::packet& p, codec::protocol_version v) {
   return o;
 }
 
+json::object readable_fields(const json::object& packet) {
+  json::object rest;
+  for (const auto& [k, v] : packet) {
+    if (k == "type" || k == "flags") continue;
+    if (k == "properties" && v.is_object() && v.get_object().empty()) continue;
+    if (k == "payload_hex" && packet.contains("payload")) continue;
+    rest[k] = v;
+  }
+  return rest;
+}
+
 json::object to_json(const codec::error& e) {
   json::object o;
   o["error"] = str(e.message());

@@ -13,4 +13,8 @@ boost::json::object to_json(const mqtt::codec::packet& p, mqtt::codec::protocol_
 // {"error": sentence, "statement": ID, "reason_code": n, "reason": name, "offset": n, ...}.
 boost::json::object to_json(const mqtt::codec::error& e);
 
+// What people read of a packet's JSON: without its type and flags, an empty property list, or
+// the hex twin of a text payload. Messages and reports print the type before it.
+boost::json::object readable_fields(const boost::json::object& packet);
+
 }  // namespace harness::wire
