@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The suite against real brokers, started on free loopback ports and stopped by pid:
-#   real_run_test.sh ref-tcp|ref-ws HARNESS BROKER SCENARIOS  the real mqtt-ref-broker; its
+#   real_run_test.sh ref-tcp|ref-ws|ref-tls|ref-wss HARNESS BROKER SCENARIOS  the real mqtt-ref-broker
+#       (TLS verified against the certificate its start script made); its
 #       verdicts must equal those of the simulated reference broker, case by case
 #   real_run_test.sh mosquitto HARNESS - SCENARIOS            Debian's mosquitto with its profile
 #       and baseline: nothing fails but what the baseline lists
@@ -31,14 +32,15 @@ verdicts() {
 }
 
 case "$case_name" in
-  ref-tcp|ref-ws)
+  ref-tcp|ref-ws|ref-tls|ref-wss)
     start mqtt-ref-broker "$broker"
-    url=$(cat "$work/broker/url")
-    [[ "$case_name" == ref-ws ]] && url=$(cat "$work/broker/ws_url")
+    url=$(cat "$work/broker/${case_name#ref-}_url" 2>/dev/null || cat "$work/broker/url")
+    [[ "$case_name" == ref-tcp ]] && url=$(cat "$work/broker/url")
     profile=$root/targets/mqtt-ref-broker/profile.toml
     "$harness" run "$scenarios" --profile "$profile" --out "$work/sim" -q >"$work/sim.out" 2>&1
     sim_status=$?
-    "$harness" run "$scenarios" --target "$url" --profile "$profile" --jobs 4 --out "$work/real" -q >"$work/real.out" 2>&1
+    "$harness" run "$scenarios" --target "$url" --profile "$profile" --ca-file "$work/broker/cert.pem" --jobs 4 \
+      --out "$work/real" -q >"$work/real.out" 2>&1
     real_status=$?
     cat "$work/real.out"
     verdicts "$work/sim/latest/report.json" >"$work/sim.v"
