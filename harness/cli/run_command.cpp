@@ -126,9 +126,7 @@ int run_command(std::span<const std::string_view> args) {
     std::cerr << ")\n";
     return exit_usage;
   }
-  if (protocol == "3.1.1") o.protocols = {protocol_version::v3_1_1};
-  else if (protocol == "5" || protocol == "5.0") o.protocols = {protocol_version::v5};
-  else if (protocol == "3.1") o.protocols = {protocol_version::v3_1};
+  if (auto v = mqtt::codec::protocol_version_from(protocol)) o.protocols = {*v};
   else if (protocol != "all") {
     std::cerr << "mqtt-harness run: --protocol is 3.1, 3.1.1, 5 or all\n";
     return exit_usage;

@@ -55,9 +55,8 @@ baseline_result load_baseline(const std::string& path) {
       if (const toml::array* vs = (*t)["versions"].as_array()) {
         for (const auto& v : *vs) {
           auto s = v.value<std::string>();
-          if (s && *s == "3.1.1") w.versions.push_back(mqtt::codec::protocol_version::v3_1_1);
-          else if (s && (*s == "5" || *s == "5.0")) w.versions.push_back(mqtt::codec::protocol_version::v5);
-          else if (s && *s == "3.1") w.versions.push_back(mqtt::codec::protocol_version::v3_1);
+          auto pv = s ? mqtt::codec::protocol_version_from(*s) : std::nullopt;
+          if (pv) w.versions.push_back(*pv);
           else return {std::nullopt, at + ": versions are \"3.1\", \"3.1.1\" or \"5\""};
         }
       }

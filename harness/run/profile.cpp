@@ -119,9 +119,8 @@ profile_result parse_profile(const std::string& text, const std::string& path) {
     p.versions.clear();
     for (const auto& n : *vs) {
       auto s = n.value<std::string>();
-      if (s && *s == "3.1") p.versions.push_back(protocol_version::v3_1);
-      else if (s && *s == "3.1.1") p.versions.push_back(protocol_version::v3_1_1);
-      else if (s && (*s == "5" || *s == "5.0")) p.versions.push_back(protocol_version::v5);
+      auto v = s ? mqtt::codec::protocol_version_from(*s) : std::nullopt;
+      if (v) p.versions.push_back(*v);
       else return {std::nullopt, where(path, n.source()) + ": versions are \"3.1\", \"3.1.1\" or \"5\""};
     }
   } else if (root.contains("versions")) {

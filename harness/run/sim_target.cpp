@@ -75,7 +75,7 @@ sim::world_options world_options_of(const profile& p, const sim_options& o) {
 class sim_case {
  public:
   sim_case(const script::scenario& s, const script::case_context& ctx, const profile& p, const sim_options& o)
-      : world_(world_options_of(p, o)), peer_(world_.add_raw_peer()), interp_(s, ctx) {}
+      : latency_ms_(o.latency_ms), world_(world_options_of(p, o)), peer_(world_.add_raw_peer()), interp_(s, ctx) {}
 
   case_run run() {
     interp_.start(world_.now());
@@ -95,7 +95,7 @@ class sim_case {
     }
     // What the scenario closed at the end reaches the broker, so its wills and logs settle.
     pump();
-    world_.run_until(world_.now() + 10 * opts_latency_);
+    world_.run_until(world_.now() + 10 * latency_ms_);
     case_run r;
     r.outcome = interp_.outcome();
     if (!interp_.finished()) {
@@ -179,7 +179,7 @@ class sim_case {
     return it->second;
   }
 
-  static constexpr sim::sim_ms opts_latency_ = 1;
+  sim::sim_ms latency_ms_;  // one way, as the world's links have it
   sim::sim_world world_;
   sim::node_id peer_;
   script::interpreter interp_;

@@ -159,10 +159,10 @@ class builder {
     for (const auto& f : fields) {
       std::string_view n = f.name;
       if (n == "version" || n == "protocol_level") {
+        // A version name, or the Protocol Level byte (3, 4, 5).
         std::string v = resolve_text(f.value, b_);
-        if (v == "3.1" || v == "3") c.version = protocol_version::v3_1;
-        else if (v == "3.1.1" || v == "4") c.version = protocol_version::v3_1_1;
-        else if (v == "5" || v == "5.0") c.version = protocol_version::v5;
+        auto named = mqtt::codec::protocol_version_from(v == "3" ? "3.1" : v == "4" ? "3.1.1" : v);
+        if (named) c.version = *named;
         else throw build_error(f.pos, "version: expected 3.1, 3.1.1 or 5");
       } else if (n == "clean_start" || n == "clean") c.clean_start = flag(f);
       else if (n == "keep_alive") c.keep_alive_s = integer<std::uint16_t>(f);

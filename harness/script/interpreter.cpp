@@ -350,6 +350,17 @@ void interpreter::write(client& c, std::vector<std::uint8_t> bytes, const step& 
   actions_.push_back({action::kind::write, c.conn, std::move(bytes)});
 }
 
+// What the broker sends after this CONNECT is decoded in its version and within its Maximum
+// Packet Size (0 is invalid, so not applied); only before anything arrived on the connection.
+void interpreter::adopt_connect(client& c, const built_packet& p) {
+  c.maximum_packet_size = p.maximum_packet_size;
+  if (!c.decoder || c.decoder->mid_packet() || c.decoder->offset() != 0) return;
+  codec::decode_options o = c.decoder->options();
+  o.version = p.version;
+  if (p.maximum_packet_size && *p.maximum_packet_size > 0) o.maximum_packet_size = *p.maximum_packet_size;
+  c.decoder = std::make_unique<codec::stream_decoder>(o);
+}
+
 interpreter::status interpreter::run_connect(const step& st, const connect_step& cs, ms now) {
   client& c = get(cs.client);
   if (!c.opening && !c.open) {
@@ -365,11 +376,7 @@ interpreter::status interpreter::run_connect(const step& st, const connect_step&
   }
   if (cs.open_only) return status::done;
   built_packet p = build_packet(packet_type::connect, cs.fields, bind_, c.defaults, false, st.pos);
-  c.maximum_packet_size = p.maximum_packet_size;
-  codec::decode_options o = c.decoder->options();
-  o.version = p.version;
-  if (p.maximum_packet_size && *p.maximum_packet_size > 0) o.maximum_packet_size = *p.maximum_packet_size;
-  if (!c.decoder->mid_packet() && c.decoder->offset() == 0) c.decoder = std::make_unique<codec::stream_decoder>(o);
+  adopt_connect(c, p);
   write(c, std::move(p.bytes), st, now);
   return status::done;
 }
@@ -388,12 +395,7 @@ interpreter::status interpreter::run_send(const step& st, const send_step& s, ms
     return status::done;
   }
   built_packet p = build_packet(s.type, s.fields, bind_, c.defaults, s.unchecked, st.pos);
-  if (s.type == packet_type::connect && c.decoder && c.decoder->offset() == 0) {
-    codec::decode_options o = c.decoder->options();
-    o.version = p.version;
-    if (p.maximum_packet_size && *p.maximum_packet_size > 0) o.maximum_packet_size = *p.maximum_packet_size;
-    c.decoder = std::make_unique<codec::stream_decoder>(o);
-  }
+  if (s.type == packet_type::connect) adopt_connect(c, p);
   write(c, std::move(p.bytes), st, now);
   return status::done;
 }

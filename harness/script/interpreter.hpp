@@ -109,6 +109,7 @@ class interpreter {
   client& get(const std::string& name);
   client* by_conn(std::uint64_t conn);
   void open_connection(client& c, ms now);
+  void adopt_connect(client& c, const built_packet& p);
   void write(client& c, std::vector<std::uint8_t> bytes, const step& st, ms now);
   void finish(verdict v, const std::string& message, const step* st, std::vector<std::string> expected = {},
               std::string actual = {});

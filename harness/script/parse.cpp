@@ -117,13 +117,6 @@ std::vector<token> tokenize(std::string_view text) {
   return out;
 }
 
-std::optional<protocol_version> version_from(std::string_view s) {
-  if (s == "3.1") return protocol_version::v3_1;
-  if (s == "3.1.1" || s == "4") return protocol_version::v3_1_1;
-  if (s == "5" || s == "5.0") return protocol_version::v5;
-  return std::nullopt;
-}
-
 class parser {
  public:
   parser(std::vector<token> toks, std::string_view text, const std::string& file)
@@ -234,7 +227,7 @@ class parser {
       if (t.text == "spec") {
         ++i_;
         std::optional<protocol_version> only;
-        if (peek().k == token::kind::word && version_from(peek().text)) only = version_from(next().text);
+        if (peek().k == token::kind::word && mqtt::codec::protocol_version_from(peek().text)) only = mqtt::codec::protocol_version_from(next().text);
         if (peek().k != token::kind::word) fail(peek(), "expected statement IDs (such as MQTT-3.8.1-1)");
         while (peek().k == token::kind::word) cited.emplace_back(only, next());
         end_of_line();
@@ -248,7 +241,7 @@ class parser {
             s.versions = {protocol_version::v3_1_1, protocol_version::v5};
             continue;
           }
-          auto pv = version_from(v.text);
+          auto pv = mqtt::codec::protocol_version_from(v.text);
           if (!pv) fail(v, "expected a protocol version: 3.1, 3.1.1, 5 or all");
           if (std::find(s.versions.begin(), s.versions.end(), *pv) == s.versions.end()) s.versions.push_back(*pv);
         }
@@ -318,7 +311,7 @@ class parser {
       ++i_;
       while (peek().k == token::kind::word) {
         const token& v = next();
-        auto pv = version_from(v.text);
+        auto pv = mqtt::codec::protocol_version_from(v.text);
         if (!pv) fail(v, "expected a protocol version in [ ]");
         st.only.push_back(*pv);
       }

@@ -3,6 +3,13 @@
 
 namespace mqtt::codec {
 
+std::optional<protocol_version> protocol_version_from(std::string_view name) {
+  if (name == "3.1") return protocol_version::v3_1;
+  if (name == "3.1.1") return protocol_version::v3_1_1;
+  if (name == "5" || name == "5.0") return protocol_version::v5;
+  return std::nullopt;
+}
+
 std::string_view to_string(protocol_version v) {
   switch (v) {
     case protocol_version::v3_1: return "3.1";

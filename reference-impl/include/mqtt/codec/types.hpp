@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace mqtt::codec {
@@ -11,6 +12,8 @@ namespace mqtt::codec {
 enum class protocol_version : std::uint8_t { v3_1 = 3, v3_1_1 = 4, v5 = 5 };
 
 std::string_view to_string(protocol_version v);
+// The inverse of to_string, also taking "5": "3.1", "3.1.1", "5", "5.0"; nullopt for anything else.
+std::optional<protocol_version> protocol_version_from(std::string_view name);
 
 // Control packet type, the high nibble of the fixed header's first byte.
 enum class packet_type : std::uint8_t {
