@@ -83,7 +83,7 @@ int run_command(std::span<const std::string_view> args) {
   CLI::App app{"Runs scenario scripts against the simulated reference broker (default) or a real broker.", "mqtt-harness run"};
   std::vector<std::string> paths;
   std::string target = "sim", profile_file, protocol = "all", baseline_file, junit, json_file, html, out_dir = "reports", plant, ca_file;
-  unsigned jobs = 0;  // 0: the cores on the simulator, 8 on a real broker (cases mostly wait)
+  unsigned jobs = 0;  // 0: the cores on the simulator, 16 on a real broker (cases mostly wait)
   std::vector<std::string> filters, statements;
   bool list = false, insecure = false, quiet = false;
   std::uint64_t seed = 1;
@@ -91,7 +91,7 @@ int run_command(std::span<const std::string_view> args) {
   app.add_option("--target", target, "sim, or a broker URL: tcp://, mqtt://, ws://, wss://, tls://, mqtts://")->capture_default_str();
   app.add_option("--profile", profile_file, "the target's profile (TOML); default: the reference broker's");
   app.add_option("--protocol", protocol, "3.1, 3.1.1, 5 or all")->capture_default_str();
-  app.add_option("--jobs,-j", jobs, "cases run at once (default: the cores on the simulator, 8 on a real broker)");
+  app.add_option("--jobs,-j", jobs, "cases run at once (default: the cores on the simulator, 16 on a real broker)");
   app.add_option("--filter", filters, "only scenarios whose id matches this glob (repeatable)");
   app.add_option("--statement", statements, "only scenarios citing this statement ID (repeatable)");
   app.add_flag("--list", list, "list the selected cases and exit");
@@ -113,7 +113,7 @@ int run_command(std::span<const std::string_view> args) {
   }
 
   run::run_options o;
-  o.jobs = jobs != 0 ? jobs : target == "sim" ? std::max(1u, std::thread::hardware_concurrency()) : 8u;
+  o.jobs = jobs != 0 ? jobs : target == "sim" ? std::max(1u, std::thread::hardware_concurrency()) : 16u;
   o.filters = filters;
   o.statements = statements;
   if (!plant.empty() && target != "sim") {

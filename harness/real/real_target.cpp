@@ -58,8 +58,9 @@ tp::connection_options options_of(const real_options& o) {
 
 class real_case {
  public:
-  real_case(const script::scenario& s, const script::case_context& ctx, const real_options& o)
-      : where_(endpoint_of(o)), options_(options_of(o)), interp_(s, ctx) {}
+  real_case(const script::scenario& s, const script::case_context& ctx, const real_options& o,
+            run::case_activity* activity)
+      : where_(endpoint_of(o)), options_(options_of(o)), interp_(s, ctx), activity_(activity) {}
 
   case_run run() {
     interp_.start(loop_.now_ms());
@@ -96,6 +97,7 @@ class real_case {
   }
 
   void apply(action a) {
+    if (activity_) activity_->touch();
     switch (a.k) {
       case action::kind::open: {
         std::uint64_t id = a.conn;
@@ -148,14 +150,16 @@ class real_case {
   tp::connection_options options_;
   tp::event_loop loop_;
   script::interpreter interp_;
+  run::case_activity* activity_;
   std::map<std::uint64_t, std::unique_ptr<tp::connection>> conns_;
   std::vector<std::unique_ptr<tp::connection>> closing_;
 };
 
 }  // namespace
 
-case_run run_on_real(const script::scenario& s, const script::case_context& ctx, const real_options& o) {
-  real_case c(s, ctx, o);
+case_run run_on_real(const script::scenario& s, const script::case_context& ctx, const real_options& o,
+                     run::case_activity* activity) {
+  real_case c(s, ctx, o, activity);
   return c.run();
 }
 

@@ -21,7 +21,9 @@ struct real_options {
   bool insecure = false; // TLS: do not verify
 };
 
-case_run run_on_real(const script::scenario& s, const script::case_context& ctx, const real_options& o);
+// `activity` (may be null) is touched whenever the case opens, writes to, closes or resets a connection.
+case_run run_on_real(const script::scenario& s, const script::case_context& ctx, const real_options& o,
+                     run::case_activity* activity = nullptr);
 
 // Connects, sends a CONNECT and waits for a CONNACK; nullopt when the broker answered, else
 // what went wrong.
@@ -32,8 +34,8 @@ class real_target final : public run::target {
   real_target(real_options o, profile p) : options_(std::move(o)), profile_(std::move(p)) {}
   std::string name() const override { return options_.url; }
   bool shared() const override { return true; }
-  case_run run_case(const script::scenario& s, const script::case_context& ctx) override {
-    return run_on_real(s, ctx, options_);
+  case_run run_case(const script::scenario& s, const script::case_context& ctx, run::case_activity* activity) override {
+    return run_on_real(s, ctx, options_, activity);
   }
   std::optional<std::string> probe() override { return probe_liveness(options_, profile_); }
 

@@ -11,6 +11,8 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <memory>
+#include <optional>
 
 
 namespace harness::run {
@@ -112,6 +114,13 @@ std::vector<case_result> select_cases(const suite& s, const run_options& o) {
 
 namespace {
 
+// A hostile case that has taken no action for this long (scaled by the time factor) has had its
+// input read by the broker: the probe after it tells whether the broker survived it.
+constexpr double hostile_quiet_ms = 250;
+constexpr auto hostile_poll = std::chrono::milliseconds(5);
+// Hostile cases still waiting for their verdict after their quiet point, at most.
+constexpr std::size_t hostile_background_max = 16;
+
 script::case_context context_for(const case_result& c, const run_options& o, const target& where) {
   script::case_context ctx;
   ctx.version = c.version;
@@ -123,11 +132,11 @@ script::case_context context_for(const case_result& c, const run_options& o, con
   return ctx;
 }
 
-void run_one(case_result& c, const run_options& o, target& where) {
+void run_one(case_result& c, const run_options& o, target& where, case_activity* activity = nullptr) {
   auto start = std::chrono::steady_clock::now();
   script::case_context ctx = context_for(c, o, where);
   try {
-    c.run = where.run_case(*c.sc, ctx);
+    c.run = where.run_case(*c.sc, ctx, activity);
     c.result = c.run.outcome.result;
   } catch (const std::exception& e) {
     c.result = verdict::error;
@@ -188,21 +197,74 @@ run_result run_cases(std::vector<case_result> cases, const run_options& o, targe
       finish_case(c);
     }
   };
-  // One lane takes the hostile cases one after another, each followed by the probe; the other
-  // lanes run the rest beside it.
+  // One lane feeds the hostile cases to the broker one after another. A case has the broker to
+  // itself until it has gone quiet (no action for hostile_quiet_ms, or finished) and a probe then
+  // found the broker alive; it goes on waiting for its verdict in the background while the next
+  // one starts. A failed probe is so attributed to the one case whose input came last, and
+  // cases waiting for the broker to close (the slow ones, on a broker that deviates) overlap.
   auto hostile_lane = [&] {
-    for (std::size_t i : hostile) {
-      case_result& c = cases[i];
-      run_one(c, o, where);
-      if (auto gone = where.probe()) {
+    struct running {
+      std::size_t index;
+      std::unique_ptr<case_activity> activity;
+      std::thread thread;
+      std::string died_after;  // what the probe after this case's input found
+    };
+    std::vector<running> background;
+    std::optional<std::string> dead;  // the case after which the broker stopped answering
+    const auto quiet_ms = static_cast<std::int64_t>(hostile_quiet_ms * std::max(1.0, o.prof.time_factor));
+    auto settle = [&](running& r) {
+      r.thread.join();
+      case_result& c = cases[r.index];
+      if (!r.died_after.empty()) {
         c.broker_died = true;
         c.result = verdict::fail;
         c.run.outcome.result = verdict::fail;
-        c.run.outcome.message = "the broker stopped answering after this scenario: " + *gone +
+        c.run.outcome.message = "the broker stopped answering after this scenario: " + r.died_after +
                                 (c.run.outcome.message.empty() ? "" : " (" + c.run.outcome.message + ")");
       }
       finish_case(c);
+    };
+    auto settle_finished = [&] {
+      for (auto it = background.begin(); it != background.end();) {
+        if (it->activity->done.load()) {
+          settle(*it);
+          it = background.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    };
+    for (std::size_t i : hostile) {
+      case_result& c = cases[i];
+      if (dead) {
+        c.result = verdict::inconclusive;
+        c.run.outcome.result = verdict::inconclusive;
+        c.run.outcome.message = "not run: the broker stopped answering after " + *dead;
+        finish_case(c);
+        continue;
+      }
+      settle_finished();
+      if (background.size() >= hostile_background_max) {
+        settle(background.front());
+        background.erase(background.begin());
+      }
+      running r{i, std::make_unique<case_activity>(), {}, {}};
+      case_activity* a = r.activity.get();
+      a->touch();
+      r.thread = std::thread([&c, &o, &where, a] {
+        run_one(c, o, where, a);
+        a->done.store(true);
+      });
+      while (!a->done.load() && case_activity::now_ms() - a->last_action_ms.load() < quiet_ms) {
+        std::this_thread::sleep_for(hostile_poll);
+      }
+      if (auto gone = where.probe()) {
+        r.died_after = *gone;
+        dead = c.sc->id + " (MQTT " + std::string(mqtt::codec::to_string(c.version)) + ")";
+      }
+      background.push_back(std::move(r));
     }
+    for (auto& r : background) settle(r);
   };
   unsigned jobs = std::max(1u, o.jobs);
   std::vector<std::thread> pool;
@@ -247,6 +309,10 @@ counts count(const run_result& r) {
     }
   }
   return n;
+}
+
+std::int64_t case_activity::now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 int exit_status(const run_result& r) {

@@ -26,7 +26,7 @@ class sim_target final : public target {
   sim_target(profile p, sim_options o) : profile_(std::move(p)), options_(std::move(o)) {}
   std::string name() const override { return "sim"; }
   bool shared() const override { return false; }
-  case_run run_case(const script::scenario& s, const script::case_context& ctx) override {
+  case_run run_case(const script::scenario& s, const script::case_context& ctx, case_activity*) override {
     return run_on_sim(s, ctx, profile_, options_);
   }
   std::optional<std::string> probe() override { return std::nullopt; }  // each case has its own broker
