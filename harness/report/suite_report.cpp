@@ -211,6 +211,11 @@ json::object json_report(const run::run_result& r) {
     json::array needs;
     for (const auto& x : c.sc->needs) needs.push_back(json::string(x));
     o["needs"] = std::move(needs);
+    if (!c.sc->malformed.empty()) {
+      json::array classes;
+      for (const auto& x : c.sc->malformed) classes.push_back(json::string(x));
+      o["malformed"] = std::move(classes);
+    }
     o["verdict"] = shown_verdict(c);
     o["raw_verdict"] = std::string(script::to_string(c.result));
     o["duration_ms"] = c.wall_ms;

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "mqtt/codec/error.hpp"
 #include "mqtt/spec/statements.hpp"
 #include "script/fields.hpp"
 
@@ -257,6 +258,17 @@ class parser {
             fail(c, "unknown capability (known: " + list + ")");
           }
           s.needs.push_back(c.text);
+        }
+        end_of_line();
+      } else if (t.text == "malformed") {
+        ++i_;
+        if (peek().k != token::kind::word) fail(peek(), "expected the codec's rule names (mqtt-harness rules), such as utf8_null");
+        while (peek().k == token::kind::word) {
+          const token& r = next();
+          bool known = false;
+          for (const auto& info : mqtt::codec::all_rules()) known = known || info.name == r.text;
+          if (!known) fail(r, "unknown codec rule (mqtt-harness rules lists them)");
+          s.malformed.push_back(r.text);
         }
         end_of_line();
       } else {

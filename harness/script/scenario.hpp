@@ -149,6 +149,8 @@ struct scenario {
   // Statement IDs per version, each checked against that version's standard.
   std::map<protocol_version, std::vector<std::string>> statements;
   std::vector<std::string> needs;  // capabilities
+  // The codec's malformed-packet classes the scenario sends (mqtt::codec::rule_info::name).
+  std::vector<std::string> malformed;
   std::vector<step> steps;
   std::string source;  // the scenario's lines, for reports
   int first_line = 0;
