@@ -211,6 +211,7 @@ json::object json_report(const run::run_result& r) {
     json::array needs;
     for (const auto& x : c.sc->needs) needs.push_back(json::string(x));
     o["needs"] = std::move(needs);
+    if (!c.sc->found_in.empty()) o["found_in"] = c.sc->found_in;
     if (!c.sc->malformed.empty()) {
       json::array classes;
       for (const auto& x : c.sc->malformed) classes.push_back(json::string(x));

@@ -260,6 +260,11 @@ class parser {
           s.needs.push_back(c.text);
         }
         end_of_line();
+      } else if (t.text == "found") {
+        ++i_;
+        if (peek().k != token::kind::string) fail(peek(), "expected where the bug was found, in quotes (\"mosquitto 2.0.11\")");
+        s.found_in = next().text;
+        end_of_line();
       } else if (t.text == "malformed") {
         ++i_;
         if (peek().k != token::kind::word) fail(peek(), "expected the codec's rule names (mqtt-harness rules), such as utf8_null");

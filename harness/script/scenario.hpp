@@ -151,6 +151,8 @@ struct scenario {
   std::vector<std::string> needs;  // capabilities
   // The codec's malformed-packet classes the scenario sends (mqtt::codec::rule_info::name).
   std::vector<std::string> malformed;
+  // A regression scenario: the broker and version whose bug it pins ("mqtt-ref-broker before 940b2c7").
+  std::string found_in;
   std::vector<step> steps;
   std::string source;  // the scenario's lines, for reports
   int first_line = 0;
