@@ -178,6 +178,7 @@ int run_command(std::span<const std::string_view> args) {
   }
   if (paths.empty()) paths.push_back("scenarios");
   run::suite s = run::load_suite(paths);
+  o.classes = s.classes;
   for (const auto& e : s.errors) std::cerr << e.format();
   if (!s.errors.empty()) {
     std::cerr << "mqtt-harness run: " << s.errors.size() << " error(s) in the scenarios; nothing was run\n";

@@ -56,6 +56,7 @@ h2{font-size:17px;margin:0 0 10px}
 .cell{font:11px ui-monospace,SFMono-Regular,Menlo,monospace;padding:4px 5px;border-radius:4px;color:#fff;text-decoration:none;white-space:nowrap;overflow:hidden}
 .cell.v-uncovered{color:#555}
 .cell.enforced-unreached{outline:2px dashed #c62828;outline-offset:-2px}
+.legend .hatch,.cell.k-client.v-uncovered,.cell.k-unobservable.v-uncovered{background:repeating-linear-gradient(135deg,#f4f5f8 0 5px,#e4e7ec 5px 10px);color:#8a93a3}
 .legend{display:flex;flex-wrap:wrap;gap:8px;font-size:12px;margin-top:10px}
 .legend span{padding:2px 8px;border-radius:4px;color:#fff}
 .legend .v-uncovered{color:#555}
@@ -146,7 +147,8 @@ void write_legend(std::ostringstream& o) {
   for (const char* v : {"pass", "nonstrict", "fail", "waived", "unsupported", "inconclusive", "error", "skip", "uncovered"}) {
     o << "<span class=\"" << verdict_class(v) << "\">" << v << "</span>";
   }
-  o << "<span style=\"outline:2px dashed #c62828;color:#555\">enforced by the reference broker, reached by no scenario</span></div>";
+  o << "<span style=\"outline:2px dashed #c62828;color:#555\">enforced by the reference broker, reached by no scenario</span>";
+  o << "<span class=\"hatch\">client-side or not on the wire (the suite's classification)</span></div>";
 }
 
 }  // namespace
@@ -180,14 +182,20 @@ std::string html_report(const run::run_result& r) {
     std::string vname(mqtt::codec::to_string(m.version));
     o << "<section class=\"statements\" id=\"matrix-" << esc(vname) << "\"><h2>MQTT " << esc(vname) << ": statements</h2>";
     o << "<p>" << m.covered << " of " << m.cells.size() << " normative statements covered by a case with a verdict; "
-      << m.enforced_unreached << " enforced by the reference broker but reached by no scenario.</p><div class=\"matrix\">";
+      << m.enforced_unreached << " enforced by the reference broker but reached by no scenario.";
+    if (m.observable + m.client_side + m.unobservable > 0) {
+      o << " The suite classifies " << m.observable << " as observable from a broker's client connections (" << m.observable_covered
+        << " of them covered), " << m.client_side << " as client-side and " << m.unobservable << " as not observable on the wire.";
+    }
+    o << "</p><div class=\"matrix\">";
     for (const auto& cell : m.cells) {
       std::string v = cell_verdict(cell);
       if (v == "skip") v = "uncovered";
-      std::string tip = cell.id + ": " + v;
+      std::string tip = cell.id + ": " + v + (cell.klass.empty() || cell.klass == "broker" ? "" : " (" + cell.klass + ")");
       for (const auto* c : cell.cases) tip += "\n" + c->sc->id + " (" + shown_verdict(*c) + ")";
       std::string href = cell.cases.empty() ? "" : " href=\"#" + anchor(*cell.cases.front()) + "\"";
-      o << "<a class=\"cell " << verdict_class(v) << (cell.enforced && !cell.worst ? " enforced-unreached" : "") << "\" title=\"" << esc(tip) << "\"" << href
+      o << "<a class=\"cell " << verdict_class(v) << (cell.enforced && !cell.worst ? " enforced-unreached" : "")
+        << (cell.klass == "client" || cell.klass == "unobservable" ? " k-" + cell.klass : std::string()) << "\" title=\"" << esc(tip) << "\"" << href
         << ">" << esc(cell.id.substr(5)) << "</a>";
     }
     o << "</div>";

@@ -50,6 +50,15 @@ std::vector<version_matrix> statement_matrix(const run::run_result& r) {
         if (!cell.worst || script::severity(shown) > script::severity(*cell.worst)) cell.worst = shown;
       }
       cell.waived = cell.worst == verdict::fail && !unwaived_fail;
+      if (auto cv = r.classes.find(v); cv != r.classes.end()) {
+        if (auto k = cv->second.find(cell.id); k != cv->second.end()) cell.klass = k->second;
+      }
+      if (cell.klass == "broker") {
+        ++m.observable;
+        if (cell.worst) ++m.observable_covered;
+      }
+      if (cell.klass == "client") ++m.client_side;
+      if (cell.klass == "unobservable") ++m.unobservable;
       if (cell.worst) ++m.covered;
       if (cell.enforced && !cell.worst) ++m.enforced_unreached;
       m.cells.push_back(std::move(cell));
@@ -247,12 +256,19 @@ json::object json_report(const run::run_result& r) {
     vo["total"] = m.cells.size();
     vo["covered"] = m.covered;
     vo["enforced_unreached"] = m.enforced_unreached;
+    if (m.observable + m.client_side + m.unobservable > 0) {
+      vo["broker_observable"] = m.observable;
+      vo["broker_observable_covered"] = m.observable_covered;
+      vo["client_side"] = m.client_side;
+      vo["unobservable"] = m.unobservable;
+    }
     json::array items;
     for (const auto& cell : m.cells) {
       json::object s;
       s["id"] = cell.id;
       s["verdict"] = cell_verdict(cell);
       s["enforced"] = cell.enforced;
+      if (!cell.klass.empty()) s["class"] = cell.klass;
       json::array sc;
       for (const auto* c : cell.cases) sc.push_back(json::string(c->sc->id));
       s["scenarios"] = std::move(sc);

@@ -18,6 +18,7 @@ struct statement_cell {
   std::optional<script::verdict> worst;  // nullopt: no case with a verdict other than skip
   bool waived = false;                   // worst is fail, and the baseline waives every failure
   bool enforced = false;                 // the reference broker enforces it
+  std::string klass;                     // the suite's class: broker, client, unobservable ("" unknown)
 };
 
 // "pass", ..., "waived" (a failure the baseline lists), "uncovered" or "skip".
@@ -28,6 +29,11 @@ struct version_matrix {
   std::vector<statement_cell> cells;  // every statement of the standard, in its order
   std::size_t covered = 0;            // cited by a case that ran with a verdict other than skip
   std::size_t enforced_unreached = 0;
+  // From the suite's classification, where it has one (all zero otherwise).
+  std::size_t observable = 0;          // classified broker
+  std::size_t observable_covered = 0;  // of those, covered
+  std::size_t client_side = 0;
+  std::size_t unobservable = 0;
 };
 
 std::vector<version_matrix> statement_matrix(const run::run_result& r);

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <utility>
 #include <memory>
 #include <optional>
 
@@ -27,6 +28,18 @@ suite load_suite(const std::vector<std::string>& paths) {
   for (const std::string& p : paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
+      for (auto [v, name] : {std::pair{protocol_version::v3_1_1, "statements-3.1.1.tsv"}, std::pair{protocol_version::v5, "statements-5.0.tsv"}}) {
+        std::ifstream in(fs::path(p) / name);
+        std::string line;
+        bool header = true;
+        while (std::getline(in, line)) {
+          if (std::exchange(header, false)) continue;
+          auto tab = line.find('\t');
+          if (tab == std::string::npos) continue;
+          auto tab2 = line.find('\t', tab + 1);
+          s.classes[v][line.substr(0, tab)] = line.substr(tab + 1, tab2 == std::string::npos ? std::string::npos : tab2 - tab - 1);
+        }
+      }
       for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (it->is_regular_file() && it->path().extension() == ".scenario") files.push_back(it->path().string());
       }
@@ -165,6 +178,7 @@ run_result run_cases(std::vector<case_result> cases, const run_options& o, targe
   r.target = where.name();
   r.profile_name = o.prof.name;
   r.run_id = o.run_id;
+  r.classes = o.classes;
   // On a shared broker, hostile scenarios run one at a time, each followed by a liveness probe,
   // so a broker that dies is attributed to the scenario that killed it.
   std::vector<std::size_t> calm;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,13 +17,20 @@
 
 namespace harness::run {
 
+// How the suite classifies each statement of a version's standard (statements-<V>.tsv at the
+// top of a scenario folder): "broker" (observable from the client side of a broker's
+// connections), "client" (only a test playing the broker can see it), "unobservable".
+using statement_classes = std::map<script::protocol_version, std::map<std::string, std::string>>;
+
 struct suite {
   std::vector<script::scenario> scenarios;
   std::vector<script::parse_error> errors;
   std::vector<std::string> files;
+  statement_classes classes;
 };
 
-// Reads every *.scenario file under the paths (files or folders, recursively, in name order).
+// Reads every *.scenario file under the paths (files or folders, recursively, in name order),
+// and the statement classification of each folder given (statements-3.1.1.tsv, statements-5.0.tsv).
 // A path that does not exist is an error of its own.
 suite load_suite(const std::vector<std::string>& paths);
 
@@ -34,6 +42,7 @@ struct run_options {
   std::vector<std::string> statements;  // only scenarios citing one of these
   std::optional<baseline> waivers;
   std::string run_id;  // makes client ids and topics unique per run
+  statement_classes classes;  // for the reports; may be empty
 };
 
 struct case_result {
@@ -57,6 +66,7 @@ struct run_result {
   std::uint64_t wall_ms = 0;
   std::optional<std::string> liveness_failure;  // the final probe failed
   std::vector<std::string> enforced_statements;  // union over cases (simulator), sorted
+  statement_classes classes;
 };
 
 // The cases the options select, in id then version order, not yet run (skips are decided).
