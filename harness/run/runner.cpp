@@ -142,6 +142,7 @@ script::case_context context_for(const case_result& c, const run_options& o, con
   ctx.default_within_ms = o.prof.default_within_ms;
   ctx.capabilities = o.prof.capabilities();
   ctx.profile_values = o.prof.values();
+  ctx.connect_credentials = o.prof.connect_credentials();
   return ctx;
 }
 

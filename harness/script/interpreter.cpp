@@ -106,6 +106,7 @@ interpreter::client& interpreter::get(const std::string& name) {
     slot->name = name;
     slot->defaults.version = ctx_.version;
     slot->defaults.client_id = "mh" + ctx_.run_tag + name;
+    slot->defaults.credentials = ctx_.connect_credentials;
     bind_.client_ids[name] = slot->defaults.client_id;
   }
   return *slot;
