@@ -170,9 +170,13 @@ std::optional<std::string> probe_liveness(const real_options& o, const profile& 
   c.keep_alive_s = 30;
   if (p.user_name) c.user_name = *p.user_name;
   if (p.password) c.password = *p.password;
-  std::vector<std::uint8_t> bytes;
-  codec::encode(c, c.version, bytes);
-  codec::encode(codec::disconnect{}, c.version, bytes);
+  // DISCONNECT goes out only after the CONNACK: a broker that drops the CONNACK of a CONNECT
+  // followed at once by DISCONNECT (mosca 2.8 does, against MQTT-3.1.4-4) is alive all the same.
+  std::vector<std::uint8_t> connect_bytes;
+  codec::encode(c, c.version, connect_bytes);
+  std::vector<std::uint8_t> disconnect_bytes;
+  codec::encode(codec::disconnect{}, c.version, disconnect_bytes);
+  bool disconnecting = false;
   std::optional<std::string> problem = "no CONNACK in time";
   codec::decode_options d;
   d.version = c.version;
@@ -180,13 +184,21 @@ std::optional<std::string> probe_liveness(const real_options& o, const profile& 
   codec::stream_decoder decoder(d);
   tp::connection::handlers h;
   tp::connection* self = nullptr;
-  h.on_open = [&] { self->write(bytes); };
+  h.on_open = [&] { self->write(connect_bytes); };
   h.on_data = [&](std::span<const std::uint8_t> data) {
     auto err = decoder.feed(data, [&](const codec::packet& pkt) {
       if (std::holds_alternative<codec::connack>(pkt)) problem.reset();
     });
-    if (err) problem = "malformed answer to CONNECT: " + std::string(err->message());
-    if (!problem || err) loop.stop();
+    if (err) {
+      problem = "malformed answer to CONNECT: " + std::string(err->message());
+      loop.stop();
+    } else if (!problem && !disconnecting) {
+      disconnecting = true;
+      if (!self->write(disconnect_bytes)) loop.stop();
+    }
+  };
+  h.on_drained = [&] {
+    if (disconnecting) loop.stop();
   };
   h.on_close = [&](const tp::close_info& info) {
     if (problem && *problem == "no CONNACK in time") problem = "connection ended: " + std::string(tp::to_string(info.kind)) + " " + info.detail;
