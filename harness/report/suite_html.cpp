@@ -183,7 +183,7 @@ std::string html_report(const run::run_result& r) {
     o << "<section class=\"statements\" id=\"matrix-" << esc(vname) << "\"><h2>MQTT " << esc(vname) << ": statements</h2>";
     o << "<p>" << m.covered << " of " << m.cells.size() << " normative statements covered by a case with a verdict; "
       << m.enforced_unreached << " enforced by the reference broker but reached by no scenario.";
-    if (m.observable + m.client_side + m.unobservable > 0) {
+    if (m.classified()) {
       o << " The suite classifies " << m.observable << " as observable from a broker's client connections (" << m.observable_covered
         << " of them covered), " << m.client_side << " as client-side and " << m.unobservable << " as not observable on the wire.";
     }

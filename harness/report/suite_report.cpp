@@ -256,7 +256,7 @@ json::object json_report(const run::run_result& r) {
     vo["total"] = m.cells.size();
     vo["covered"] = m.covered;
     vo["enforced_unreached"] = m.enforced_unreached;
-    if (m.observable + m.client_side + m.unobservable > 0) {
+    if (m.classified()) {
       vo["broker_observable"] = m.observable;
       vo["broker_observable_covered"] = m.observable_covered;
       vo["client_side"] = m.client_side;

@@ -34,6 +34,7 @@ struct version_matrix {
   std::size_t observable_covered = 0;  // of those, covered
   std::size_t client_side = 0;
   std::size_t unobservable = 0;
+  bool classified() const { return observable + client_side + unobservable > 0; }
 };
 
 std::vector<version_matrix> statement_matrix(const run::run_result& r);

@@ -7,13 +7,13 @@
 #include <filesystem>
 #include <fnmatch.h>
 #include <fstream>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
 #include <utility>
-#include <memory>
-#include <optional>
 
 
 namespace harness::run {

@@ -270,9 +270,8 @@ class parser {
         if (peek().k != token::kind::word) fail(peek(), "expected the codec's rule names (mqtt-harness rules), such as utf8_null");
         while (peek().k == token::kind::word) {
           const token& r = next();
-          bool known = false;
-          for (const auto& info : mqtt::codec::all_rules()) known = known || info.name == r.text;
-          if (!known) fail(r, "unknown codec rule (mqtt-harness rules lists them)");
+          auto rules = mqtt::codec::all_rules();
+          if (std::none_of(rules.begin(), rules.end(), [&](const auto& info) { return info.name == r.text; })) fail(r, "unknown codec rule (mqtt-harness rules lists them)");
           s.malformed.push_back(r.text);
         }
         end_of_line();

@@ -101,9 +101,7 @@ def main():
 
     # Malformed-packet classes.
     rules = subprocess.run([harness, "rules", "--json"], stdout=subprocess.PIPE, text=True, check=True)
-    rule_rows = [json.loads(line) for line in rules.stdout.splitlines() if line.strip()]
-    known = [r["rule"] for r in rule_rows]
-    by_message = {r["message"]: r["rule"] for r in rule_rows}
+    known = [json.loads(line)["rule"] for line in rules.stdout.splitlines() if line.strip()]
     path = os.path.join(scenarios, "malformed-classes.tsv")
     rows = read_tsv(path)
     listed = {row["rule"]: row for row in rows}
@@ -114,9 +112,9 @@ def main():
         # What the scenario's own bytes break, as the interpreter decoded them on sending.
         broke = set()
         for entry in case.get("transcript", []):
-            text = entry.get("packet", {}).get("malformed") if entry["kind"] == "sent" else None
-            if text:
-                broke.add(by_message.get(text.split(": ", 1)[-1], text))
+            rule = entry.get("packet", {}).get("rule") if entry["kind"] == "sent" else None
+            if rule:
+                broke.add(rule)
         for name in case.get("malformed", []):
             sent.setdefault(name, set()).add(case["id"])
             if name not in broke:
