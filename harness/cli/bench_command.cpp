@@ -4,102 +4,129 @@
 // reports delivered messages per second and latency percentiles.
 #include "cli/bench_command.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
-#include <charconv>
 #include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
 
 #include "bench/load_generator.hpp"
+#include "cli/options.hpp"
 
 namespace harness::cli {
 namespace {
 
-constexpr std::string_view usage =
-    "usage: mqtt-harness bench --target tcp://HOST:PORT [--publishers N] [--subscribers M]\n"
-    "                          [--qos 0|1|2] [--payload BYTES] [--duration S] [--warmup S]\n"
-    "                          [--window W] [--protocol 3.1.1|5] [--json FILE]\n"
-    "  N publishers and M subscribers on one topic; each publisher keeps at most W messages\n"
-    "  in flight (not yet delivered; for QoS 1/2 also not yet acknowledged). Reports delivered\n"
-    "  messages per second over the measured interval (after the warm-up) and the latency\n"
-    "  from publish to delivery (p50, p99, max). Exit 0 on a complete run, 1 on a failed\n"
-    "  run, 2 on a usage error.\n";
+// Clients, payload bytes and window are counts up to this; durations are seconds up to this.
+constexpr std::size_t bench_count_max = 100'000;
+constexpr double bench_seconds_max = 3'600;
 
-int usage_error(const std::string& message) {
-  std::cerr << "mqtt-harness bench: " << message << "\n" << usage;
-  return 2;
+constexpr std::string_view description =
+    "N publishers and M subscribers on one topic; each publisher keeps at most W messages\n"
+    "in flight (not yet delivered; for QoS 1/2 also not yet acknowledged). Reports delivered\n"
+    "messages per second over the measured interval (after the warm-up) and the latency\n"
+    "from publish to delivery (p50, p99, max).";
+
+constexpr std::string_view footer = "Exit 0 on a complete run, 1 on a failed run, 2 on a usage error.";
+
+struct tcp_target {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+// tcp://HOST:PORT; nullopt with `error` set for anything else.
+std::optional<tcp_target> parse_target(std::string_view v, std::string& error) {
+  if (!v.starts_with("tcp://")) {
+    error = "only tcp://HOST:PORT targets are supported";
+    return std::nullopt;
+  }
+  std::string_view hp = v.substr(6);
+  std::size_t colon = hp.rfind(':');
+  if (colon == std::string_view::npos) {
+    error = "target needs a port";
+    return std::nullopt;
+  }
+  auto port = decimal<std::uint16_t>(hp.substr(colon + 1));
+  if (!port) {
+    error = "bad port in " + std::string(v);
+    return std::nullopt;
+  }
+  return tcp_target{std::string(hp.substr(0, colon)), *port};
 }
 
-template <class T>
-std::optional<T> number(std::string_view s) {
-  T v{};
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-std::optional<double> real(std::string_view s) {
+// Positive decimal seconds up to bench_seconds_max.
+std::optional<double> seconds(std::string_view s) {
   try {
     std::size_t used = 0;
     double v = std::stod(std::string(s), &used);
-    if (used != s.size() || v <= 0) return std::nullopt;
+    if (used != s.size() || !(v > 0) || v > bench_seconds_max) return std::nullopt;
     return v;
   } catch (const std::exception&) {
     return std::nullopt;
   }
 }
 
+CLI::Option* add_seconds(CLI::App& app, const std::string& name, double& into, const std::string& help) {
+  return app.add_option_function<std::string>(name, [&into](const std::string& v) { into = *seconds(v); }, help)
+      ->type_name("S")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return seconds(v) ? std::string() : "seconds above 0, at most 3600, not '" + v + "'";
+          },
+          ""));
+}
+
 }  // namespace
 
 int bench_command(std::span<const std::string_view> args) {
+  CLI::App app{std::string(description), "mqtt-harness bench"};
+  app.footer(std::string(footer));
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   bench::load_options o;
+  std::string json_name;
+  unsigned qos = static_cast<unsigned>(o.qos);
+  app.add_option_function<std::string>(
+         "--target",
+         [&o](const std::string& v) {
+           std::string error;
+           tcp_target t = *parse_target(v, error);
+           o.host = t.host;
+           o.port = t.port;
+         },
+         "the broker")
+      ->type_name("tcp://HOST:PORT")
+      ->required()
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            std::string error;
+            return parse_target(v, error) ? std::string() : error;
+          },
+          ""));
+  const std::size_t one = 1;
+  add_number(app, "--publishers", o.publishers, one, bench_count_max, "publishing clients (default 1)")->type_name("N");
+  add_number(app, "--subscribers", o.subscribers, one, bench_count_max, "subscribing clients (default 1)")->type_name("M");
+  add_number(app, "--qos", qos, 0u, 2u, "the QoS of the messages (default 0)", "a QoS")->type_name("0|1|2");
+  add_number(app, "--payload", o.payload_bytes, one, bench_count_max, "payload bytes, at least 16 are sent (default 16)")
+      ->type_name("BYTES");
+  add_seconds(app, "--duration", o.duration_s, "the measured interval (default 5)");
+  add_seconds(app, "--warmup", o.warmup_s, "the warm-up before it (default 1)");
+  add_number(app, "--window", o.window, one, bench_count_max, "messages in flight per publisher (default 64)")->type_name("W");
+  app.add_option_function<std::string>(
+         "--protocol",
+         [&o](const std::string& v) {
+           o.version = v == "3.1.1" ? mqtt::codec::protocol_version::v3_1_1 : mqtt::codec::protocol_version::v5;
+         },
+         "the clients' protocol (default 3.1.1)")
+      ->type_name("3.1.1|5")
+      ->check(CLI::Validator(
+          [](std::string& v) { return v == "3.1.1" || v == "5" || v == "5.0" ? std::string() : "3.1.1 or 5, not '" + v + "'"; },
+          ""));
+  CLI::Option* json_given = app.add_option("--json", json_name, "also write the figures here as JSON")->type_name("FILE");
+  if (auto status = parse(app, args)) return *status;
+  o.qos = static_cast<mqtt::codec::qos>(qos);
+  o.payload_bytes = std::max<std::size_t>(o.payload_bytes, 16);
   std::optional<std::string> json_file;
-  bool have_target = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view a = args[i];
-    if (a == "-h" || a == "--help") {
-      std::cout << usage;
-      return 0;
-    }
-    if (i + 1 == args.size()) return usage_error(std::string(a) + " needs a value");
-    std::string_view v = args[++i];
-    if (a == "--target") {
-      if (!v.starts_with("tcp://")) return usage_error("only tcp://HOST:PORT targets are supported");
-      std::string_view hp = v.substr(6);
-      std::size_t colon = hp.rfind(':');
-      if (colon == std::string_view::npos) return usage_error("target needs a port");
-      auto port = number<std::uint16_t>(hp.substr(colon + 1));
-      if (!port) return usage_error("bad port in " + std::string(v));
-      o.host = std::string(hp.substr(0, colon));
-      o.port = *port;
-      have_target = true;
-    } else if (a == "--publishers" || a == "--subscribers" || a == "--payload" || a == "--window") {
-      auto n = number<std::size_t>(v);
-      if (!n || *n == 0 || *n > 100'000) return usage_error("bad value for " + std::string(a));
-      if (a == "--publishers") o.publishers = *n;
-      if (a == "--subscribers") o.subscribers = *n;
-      if (a == "--payload") o.payload_bytes = std::max<std::size_t>(*n, 16);
-      if (a == "--window") o.window = *n;
-    } else if (a == "--qos") {
-      auto q = number<unsigned>(v);
-      if (!q || *q > 2) return usage_error("--qos takes 0, 1 or 2");
-      o.qos = static_cast<mqtt::codec::qos>(*q);
-    } else if (a == "--duration" || a == "--warmup") {
-      auto d = real(v);
-      if (!d || *d > 3600) return usage_error("bad value for " + std::string(a));
-      (a == "--duration" ? o.duration_s : o.warmup_s) = *d;
-    } else if (a == "--protocol") {
-      if (v == "3.1.1") o.version = mqtt::codec::protocol_version::v3_1_1;
-      else if (v == "5" || v == "5.0") o.version = mqtt::codec::protocol_version::v5;
-      else return usage_error("--protocol takes 3.1.1 or 5");
-    } else if (a == "--json") {
-      json_file = std::string(v);
-    } else {
-      return usage_error("unknown option " + std::string(a));
-    }
-  }
-  if (!have_target) return usage_error("--target is required");
+  if (json_given->count() != 0) json_file = json_name;
 
   bench::load_result r;
   try {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/options.hpp"
 #include "wire/hex.hpp"
 #include "wire/packet_json.hpp"
 #include "mqtt/codec/decoder.hpp"
@@ -21,19 +22,19 @@ using wire::parse_hex;
 using wire::hex_error;
 using wire::to_json;
 
-constexpr int exit_ok = 0;
-constexpr int exit_malformed = 1;
-constexpr int exit_usage = 2;
+constexpr int exit_ok = exit_pass;
+constexpr int exit_malformed = exit_fail;
 constexpr int exit_incomplete = 3;
 
-constexpr std::string_view usage =
-    "usage: mqtt-harness decode [--protocol 3.1|3.1.1|5] [HEX ...]\n"
-    "  Decodes an MQTT byte stream given as hex (arguments, or stdin when none;\n"
-    "  whitespace and ':' are ignored) and prints one JSON object per packet.\n"
-    "  The protocol defaults to 3.1.1; a stream that begins with CONNECT uses the\n"
-    "  CONNECT's protocol level.\n"
-    "  Exit status: 0 all decoded, 1 malformed packet, 2 usage error,\n"
-    "  3 input ends inside a packet.\n";
+constexpr std::string_view description =
+    "Decodes an MQTT byte stream given as hex (arguments, or stdin when none;\n"
+    "whitespace and ':' are ignored) and prints one JSON object per packet.\n"
+    "The protocol defaults to 3.1.1; a stream that begins with CONNECT uses the\n"
+    "CONNECT's protocol level.";
+
+constexpr std::string_view footer =
+    "Exit status: 0 all decoded, 1 malformed packet, 2 usage error,\n"
+    "3 input ends inside a packet.";
 
 std::optional<codec::protocol_version> parse_protocol(std::string_view s) {
   if (s == "3.1" || s == "3" || s == "mqttv31") return codec::protocol_version::v3_1;
@@ -42,44 +43,31 @@ std::optional<codec::protocol_version> parse_protocol(std::string_view s) {
   return std::nullopt;
 }
 
-int usage_error(std::string_view message) {
-  std::cerr << "mqtt-harness decode: " << message << "\n" << usage;
-  return exit_usage;
-}
-
 }  // namespace
 
 int decode_command(std::span<const std::string_view> args) {
+  CLI::App app{std::string(description), "mqtt-harness decode"};
+  app.footer(std::string(footer));
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   codec::decode_options options;
+  std::vector<std::string> words;
+  app.add_option_function<std::string>(
+         "--protocol,-V", [&options](const std::string& v) { options.version = *parse_protocol(v); },
+         "the protocol of a stream that does not begin with CONNECT (default 3.1.1)")
+      ->type_name("3.1|3.1.1|5")
+      ->check(CLI::Validator(
+          [](std::string& v) { return parse_protocol(v) ? std::string() : "unknown protocol version: " + v; }, ""));
+  app.add_option("HEX", words, "the bytes, in hex")->type_name("");
+  if (auto status = parse(app, args)) return *status;
   std::string text;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view a = args[i];
-    if (a == "-h" || a == "--help") {
-      std::cout << usage;
-      return exit_ok;
-    }
-    if (a == "--protocol" || a == "-V") {
-      if (i + 1 == args.size()) return usage_error("--protocol needs a value");
-      auto v = parse_protocol(args[++i]);
-      if (!v) return usage_error("unknown protocol version: " + std::string(args[i]));
-      options.version = *v;
-    } else if (a.starts_with("--protocol=")) {
-      auto v = parse_protocol(a.substr(11));
-      if (!v) return usage_error("unknown protocol version: " + std::string(a.substr(11)));
-      options.version = *v;
-    } else if (a.starts_with("-") && a.size() > 1) {
-      return usage_error("unknown option: " + std::string(a));
-    } else {
-      text.append(a).push_back(' ');
-    }
-  }
+  for (const std::string& w : words) text.append(w).push_back(' ');
   bool from_stdin = text.empty();
   if (from_stdin) text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
 
   std::optional<hex_error> hex_problem;
   std::vector<std::uint8_t> bytes = parse_hex(text, hex_problem);
   if (hex_problem) {
-    return usage_error(hex_problem->message + (from_stdin ? " in stdin" : " in the arguments") +
+    return usage_error(app, hex_problem->message + (from_stdin ? " in stdin" : " in the arguments") +
                        " at character " + std::to_string(hex_problem->position));
   }
 

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/options.hpp"
 #include "cli/sim_command.hpp"
 #include "cli/sim_support.hpp"
 #include "sim/run.hpp"
@@ -11,18 +12,13 @@
 namespace harness::cli {
 namespace {
 
-constexpr std::string_view usage =
-    "usage: mqtt-harness replay FILE [--pcap FILE] [--verbose]\n"
-    "  Runs the run recorded in a replay file (written by 'sim --out' or 'shrink') again and\n"
-    "  prints the verdict, its violations and 'trace-hash: HEX'. A trace hash other than the\n"
-    "  recorded one is reported on stderr. --pcap writes the run's traffic as a pcap file,\n"
-    "  --verbose prints the fault schedule and the whole history.\n"
-    "  Exit status: 0 the run passed, 1 it failed, 2 usage error or unreadable/malformed file.\n";
+constexpr std::string_view description =
+    "Runs the run recorded in a replay file (written by 'sim --out' or 'shrink') again and\n"
+    "prints the verdict, its violations and 'trace-hash: HEX'. A trace hash other than the\n"
+    "recorded one is reported on stderr.";
 
-int usage_error(const std::string& message) {
-  std::cerr << "mqtt-harness replay: " << message << "\n" << usage;
-  return exit_usage;
-}
+constexpr std::string_view footer =
+    "Exit status: 0 the run passed, 1 it failed, 2 usage error or unreadable/malformed file.";
 
 int file_error(const std::string& message) {
   std::cerr << "mqtt-harness replay: " << message << "\n";
@@ -48,44 +44,26 @@ void print_verdict(const sim::run_result& r) {
 }  // namespace
 
 int replay_command(std::span<const std::string_view> args) {
-  std::optional<std::string> file;
-  std::optional<std::string> pcap_file;
+  CLI::App app{std::string(description), "mqtt-harness replay"};
+  app.footer(std::string(footer));
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  std::string file, pcap_name;
   bool verbose = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view a = args[i];
-    if (a == "-h" || a == "--help") {
-      std::cout << usage;
-      return exit_pass;
-    }
-    if (a == "--verbose") {
-      verbose = true;
-    } else if (a == "--pcap" || a.starts_with("--pcap=")) {
-      std::string_view v;
-      if (a == "--pcap") {
-        if (i + 1 == args.size()) return usage_error("--pcap needs a file name");
-        v = args[++i];
-      } else {
-        v = a.substr(7);
-      }
-      if (v.empty()) return usage_error("--pcap needs a file name");
-      pcap_file = std::string(v);
-    } else if (a.starts_with("-") && a.size() > 1) {
-      return usage_error("unknown option " + std::string(a));
-    } else if (file) {
-      return usage_error("one replay file at a time");
-    } else {
-      file = std::string(a);
-    }
-  }
-  if (!file) return usage_error("which replay file?");
+  app.add_option("FILE", file, "the replay file")->type_name("")->required();
+  CLI::Option* pcap_given =
+      app.add_option("--pcap", pcap_name, "write the run's traffic as a pcap file")->type_name("FILE")->check(non_empty("a file name"));
+  app.add_flag("--verbose", verbose, "print the fault schedule and the whole history");
+  if (auto status = parse(app, args)) return *status;
+  std::optional<std::string> pcap_file;
+  if (pcap_given->count() != 0) pcap_file = pcap_name;
 
   std::string error;
-  std::optional<sim::replay_file> replay = load_replay(*file, error);
+  std::optional<sim::replay_file> replay = load_replay(file, error);
   if (!replay) return file_error(error);
   std::optional<pcap_file_sink> pcap;
   if (pcap_file) {
     pcap.emplace(*pcap_file);
-    if (!pcap->is_open()) return usage_error("cannot write " + *pcap_file);
+    if (!pcap->is_open()) return usage_error(app, "cannot write " + *pcap_file);
     replay->config.traffic = &*pcap;
   }
 
@@ -94,7 +72,7 @@ int replay_command(std::span<const std::string_view> args) {
   try {
     r = sim::run_one(replay->config, verbose);
   } catch (const std::invalid_argument& e) {
-    return file_error(*file + ": " + e.what());
+    return file_error(file + ": " + e.what());
   } catch (const std::exception& e) {
     std::cerr << "mqtt-harness replay: the run threw: " << e.what() << "\n";
     return exit_fail;

@@ -7,26 +7,20 @@
 #include <iomanip>
 #include <iostream>
 
+#include "cli/options.hpp"
 #include "mqtt/codec/error.hpp"
 
 namespace harness::cli {
 
 int rules_command(std::span<const std::string_view> args) {
+  CLI::App app{
+      "Lists the wire-level rules the codec enforces: name, 3.1.1 statement,\n"
+      "5.0 statement, 5.0 reason code and sentence ('§x.y' where the standard\n"
+      "states the rule without a numbered statement; '-' where a version lacks it).",
+      "mqtt-harness rules"};
   bool json = false;
-  for (std::string_view a : args) {
-    if (a == "--json") {
-      json = true;
-    } else if (a == "-h" || a == "--help") {
-      std::cout << "usage: mqtt-harness rules [--json]\n"
-                   "  Lists the wire-level rules the codec enforces: name, 3.1.1 statement,\n"
-                   "  5.0 statement, 5.0 reason code and sentence ('§x.y' where the standard\n"
-                   "  states the rule without a numbered statement; '-' where a version lacks it).\n";
-      return 0;
-    } else {
-      std::cerr << "mqtt-harness rules: unknown argument '" << a << "'\n";
-      return 2;
-    }
-  }
+  app.add_flag("--json", json, "one JSON object per rule (JSON Lines) instead of the table");
+  if (auto status = parse(app, args)) return *status;
   for (const mqtt::codec::rule_info& r : mqtt::codec::all_rules()) {
     if (json) {
       boost::json::object o;
@@ -43,7 +37,7 @@ int rules_command(std::span<const std::string_view> args) {
               << std::setw(16) << dash(r.statement_v5) << "0x" << std::hex << std::setw(4)
               << int{r.reason_code} << std::dec << r.message << "\n";
   }
-  return 0;
+  return exit_pass;
 }
 
 }  // namespace harness::cli

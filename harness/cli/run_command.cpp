@@ -17,6 +17,7 @@
 #include "real/real_target.hpp"
 #include "transport/endpoint.hpp"
 #endif
+#include "cli/options.hpp"
 #include "mqtt/broker/planted.hpp"
 #include "report/suite_report.hpp"
 #include "run/runner.hpp"
@@ -29,8 +30,6 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using script::protocol_version;
 using script::verdict;
-
-constexpr int exit_usage = 2;
 
 bool write_text(const fs::path& path, const std::string& text, std::string& error) {
   std::error_code ec;
@@ -71,12 +70,6 @@ void print_list(const std::vector<run::case_result>& cases) {
   }
 }
 
-std::vector<std::string> to_strings(std::span<const std::string_view> args) {
-  std::vector<std::string> v;
-  for (auto it = args.rbegin(); it != args.rend(); ++it) v.emplace_back(*it);
-  return v;  // CLI11 parses a reversed vector
-}
-
 }  // namespace
 
 int run_command(std::span<const std::string_view> args) {
@@ -105,12 +98,7 @@ int run_command(std::span<const std::string_view> args) {
   app.add_option("--ca-file", ca_file, "TLS: verify the broker against this CA");
   app.add_flag("--insecure", insecure, "TLS: do not verify the broker's certificate");
   app.add_flag("--quiet,-q", quiet, "no progress line");
-  try {
-    auto argv = to_strings(args);
-    app.parse(argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : exit_usage;
-  }
+  if (auto status = parse(app, args)) return *status;
 
   run::run_options o;
   o.jobs = jobs != 0 ? jobs : target == "sim" ? std::max(1u, std::thread::hardware_concurrency()) : 16u;
@@ -250,12 +238,7 @@ int report_command(std::span<const std::string_view> args) {
   std::string out = "reports/merged.html";
   merge->add_option("runs", runs, "run folders (holding report.json) or report.json files")->required();
   merge->add_option("--out,-o", out, "the page to write")->capture_default_str();
-  try {
-    auto argv = to_strings(args);
-    app.parse(argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : exit_usage;
-  }
+  if (auto status = parse(app, args)) return *status;
   std::vector<json::object> reports;
   for (const auto& r : runs) {
     fs::path p = fs::is_directory(r) ? fs::path(r) / "report.json" : fs::path(r);

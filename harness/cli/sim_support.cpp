@@ -1,7 +1,6 @@
 // Printing, replay files and pcap output shared by the simulation commands.
 #include "cli/sim_support.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <iterator>
 #include <stdexcept>
@@ -17,32 +16,8 @@ void print_violation(std::ostream& out, const check::violation& v, std::string_v
   for (const std::string& line : v.evidence) out << indent << "    " << line << "\n";
 }
 
-std::string shell_word(std::string_view w) {
-  bool plain = !w.empty() && std::all_of(w.begin(), w.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.' || c == '/' || c == ':' || c == '=' || c == '+';
-  });
-  if (plain) return std::string(w);
-  std::string q = "'";
-  for (char c : w) {
-    if (c == '\'') q += "'\\''";
-    else q += c;
-  }
-  return q + "'";
-}
-
 std::string count_of(std::uint64_t n, std::string_view singular) {
   return std::to_string(n) + " " + std::string(singular) + (n == 1 ? "" : "s");
-}
-
-std::string format_seconds(sim::sim_ms ms) {
-  std::string text = std::to_string(ms / 1'000);
-  sim::sim_ms fraction = ms % 1'000;
-  if (fraction == 0) return text;
-  std::string digits = std::to_string(fraction);
-  digits.insert(0, 3 - digits.size(), '0');
-  while (digits.back() == '0') digits.pop_back();
-  return text + "." + digits;
 }
 
 std::optional<sim::sim_ms> parse_seconds(std::string_view text, double seconds_max) {

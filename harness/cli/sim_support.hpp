@@ -12,27 +12,22 @@
 #include <string_view>
 
 #include "check/checkers.hpp"
+#include "cli/options.hpp"
 #include "report/pcap.hpp"
+#include "sim/command_line.hpp"
 #include "sim/run.hpp"
 #include "sim/world.hpp"
 
 namespace harness::cli {
 
-inline constexpr int exit_pass = 0;
-inline constexpr int exit_fail = 1;
-inline constexpr int exit_usage = 2;
+using sim::format_seconds;
+using sim::shell_word;
 
 // "rule [statement]: message", then the evidence records one per line, further indented.
 void print_violation(std::ostream& out, const check::violation& v, std::string_view indent);
 
-// A word as a POSIX shell reads it back: quoted when it holds anything but plain characters.
-std::string shell_word(std::string_view w);
-
 // "1 fault", "3 faults".
 std::string count_of(std::uint64_t n, std::string_view singular);
-
-// Milliseconds as the shortest decimal seconds that say them exactly: "10", "2.5", "0.001".
-std::string format_seconds(sim::sim_ms ms);
 
 // Decimal seconds ("2", "2.5") to milliseconds; nullopt for text that is not a number in
 // (0, seconds_max] or that rounds to 0 ms.
