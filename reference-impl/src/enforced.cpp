@@ -20,8 +20,8 @@ std::vector<std::string_view> enforced_statements(codec::protocol_version v) {
     if (!s.empty()) named.insert(s);
   }
   std::vector<std::string_view> out;
-  for (std::string_view id : spec::statements(v)) {
-    if (named.contains(id)) out.push_back(id);
+  for (spec::statement_id id : spec::statements(v)) {
+    if (named.contains(id.text())) out.push_back(id.text());
   }
   return out;
 }

@@ -9,7 +9,7 @@ does the same for the codec's malformed-packet classes: each class a broker can 
 scenario that sends it (its `malformed` header names the class).
 
 usage: statements_test.py MQTT_HARNESS SCENARIOS_DIR [MIN_3.1.1 MIN_5.0]
-The statement lists are the project's own (reference-impl/src/spec), as the JSON report gives them.
+The statement lists are the project's own (mqtt/spec/statement_table.hpp), as the JSON report gives them.
 Runs the suite on the simulated reference broker and fails, listing every problem, when a
 statement is missing or unknown, classified twice or without a reason, when a `broker`
 statement is cited by no scenario that ran with a verdict other than skip, when a scenario
