@@ -70,7 +70,7 @@ json::object view_of(std::span<const std::uint8_t> bytes, protocol_version v) {
     json::object raw;
     raw["type"] = "raw";
     raw["raw_hex"] = wire::to_hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-    if (err) raw["malformed"] = std::string(err->statement()) + ": " + std::string(err->message());
+    if (err) raw["malformed"] = std::string(err->statement().text()) + ": " + std::string(err->message());
     return raw;
   }
   return view;

@@ -16,8 +16,8 @@ extern const std::size_t named_statements_count;
 std::vector<std::string_view> enforced_statements(codec::protocol_version v) {
   std::set<std::string_view> named(detail::named_statements, detail::named_statements + detail::named_statements_count);
   for (const codec::rule_info& r : codec::all_rules()) {
-    std::string_view s = v == codec::protocol_version::v5 ? r.statement_v5 : r.statement_v311;
-    if (!s.empty()) named.insert(s);
+    spec::statement_id s = v == codec::protocol_version::v5 ? r.statement_v5 : r.statement_v311;
+    if (!s.empty()) named.insert(s.text());
   }
   std::vector<std::string_view> out;
   for (spec::statement_id id : spec::statements(v)) {

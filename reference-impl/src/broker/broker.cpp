@@ -192,13 +192,13 @@ void broker::state::dispatch(connection& c, const codec::packet& p, clock_ms now
 void broker::state::on_decode_error(connection& c, const codec::error& e, clock_ms now) {
   std::string text = "malformed " + std::string(codec::to_string(c.version)) + " packet at byte " +
                      std::to_string(e.offset) + ": " + std::string(e.message());
-  enforce(e.statement());
+  enforce(e.statement().text());
   if (c.at == connection::phase::awaiting_connect) {
     if (e.id == codec::rule::protocol_level || e.id == codec::rule::protocol_name) {
       // 3.1.1 answers an unsupported level with return code 0x01 (MQTT-3.1.2-2); the 5.0
       // form would be 0x84, but a client of unknown level reads the older CONNACK.
       enforce("MQTT-3.1.2-2");
-      log(log_level::warning, &c, text, e.statement());
+      log(log_level::warning, &c, text, e.statement().text());
       codec::connack ack;
       ack.reason_code = 0x01;
       std::vector<std::uint8_t> bytes;
@@ -210,14 +210,14 @@ void broker::state::on_decode_error(connection& c, const codec::error& e, clock_
     if (e.version == codec::protocol_version::v5) {
       // A 5.0 CONNECT that breaks a rule may get a CONNACK with the reason (MQTT-3.1.4-1).
       c.version = codec::protocol_version::v5;
-      refuse_connect(c, e.reason_code(), 0, e.statement(), text, now);
+      refuse_connect(c, e.reason_code(), 0, e.statement().text(), text, now);
       return;
     }
-    log(log_level::warning, &c, text, e.statement());
+    log(log_level::warning, &c, text, e.statement().text());
     close(c, close_reason::protocol_violation, now);
     return;
   }
-  disconnect_with(c, e.reason_code(), e.statement(), text, close_reason::protocol_violation, now);
+  disconnect_with(c, e.reason_code(), e.statement().text(), text, close_reason::protocol_violation, now);
 }
 
 bool broker::state::send(connection& c, const codec::packet& p) {

@@ -160,7 +160,7 @@ void client::state::bytes_received(std::span<const std::uint8_t> bytes) {
   if (e && open()) {
     violation("malformed packet from the broker: " + std::string(e->message()) +
                   " (stream offset " + std::to_string(e->offset) + ")",
-              e->statement(), e->reason_code());
+              e->statement().text(), e->reason_code());
   }
 }
 
