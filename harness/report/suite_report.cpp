@@ -36,7 +36,7 @@ std::vector<version_matrix> statement_matrix(const run::run_result& r) {
     for (mqtt::spec::statement_id id : mqtt::spec::statements(v)) {
       statement_cell cell;
       cell.id = std::string(id.text());
-      cell.enforced = std::find(enforced.begin(), enforced.end(), id.text()) != enforced.end();
+      cell.enforced = std::find(enforced.begin(), enforced.end(), id) != enforced.end();
       bool unwaived_fail = false;
       for (const auto& c : r.cases) {
         protocol_version cv = c.version == protocol_version::v3_1 ? protocol_version::v3_1_1 : c.version;

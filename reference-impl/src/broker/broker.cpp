@@ -183,7 +183,7 @@ void broker::state::dispatch(connection& c, const codec::packet& p, clock_ms now
     case codec::packet_type::unsuback:
     case codec::packet_type::pingresp:
       // Packets only a server sends: a Protocol Error from a client (section 4.13 / 4.8).
-      return disconnect_with(c, codec::reason::protocol_error, "§4.13.2",
+      return disconnect_with(c, codec::reason::protocol_error, section("§4.13.2"),
                              std::string(codec::to_string(t)) + " sent by a client",
                              close_reason::protocol_violation, now);
   }
@@ -192,13 +192,13 @@ void broker::state::dispatch(connection& c, const codec::packet& p, clock_ms now
 void broker::state::on_decode_error(connection& c, const codec::error& e, clock_ms now) {
   std::string text = "malformed " + std::string(codec::to_string(c.version)) + " packet at byte " +
                      std::to_string(e.offset) + ": " + std::string(e.message());
-  enforce(e.statement().text());
+  enforce(e.statement());
   if (c.at == connection::phase::awaiting_connect) {
     if (e.id == codec::rule::protocol_level || e.id == codec::rule::protocol_name) {
       // 3.1.1 answers an unsupported level with return code 0x01 (MQTT-3.1.2-2); the 5.0
       // form would be 0x84, but a client of unknown level reads the older CONNACK.
       enforce("MQTT-3.1.2-2");
-      log(log_level::warning, &c, text, e.statement().text());
+      log(log_level::warning, &c, text, e.statement());
       codec::connack ack;
       ack.reason_code = 0x01;
       std::vector<std::uint8_t> bytes;
@@ -210,14 +210,14 @@ void broker::state::on_decode_error(connection& c, const codec::error& e, clock_
     if (e.version == codec::protocol_version::v5) {
       // A 5.0 CONNECT that breaks a rule may get a CONNACK with the reason (MQTT-3.1.4-1).
       c.version = codec::protocol_version::v5;
-      refuse_connect(c, e.reason_code(), 0, e.statement().text(), text, now);
+      refuse_connect(c, e.reason_code(), 0, e.statement(), text, now);
       return;
     }
-    log(log_level::warning, &c, text, e.statement().text());
+    log(log_level::warning, &c, text, e.statement());
     close(c, close_reason::protocol_violation, now);
     return;
   }
-  disconnect_with(c, e.reason_code(), e.statement().text(), text, close_reason::protocol_violation, now);
+  disconnect_with(c, e.reason_code(), e.statement(), text, close_reason::protocol_violation, now);
 }
 
 bool broker::state::send(connection& c, const codec::packet& p) {
@@ -272,7 +272,7 @@ void broker::state::send_raw(connection_id conn, std::span<const std::uint8_t> b
 }
 
 void broker::state::disconnect_with(connection& c, std::uint8_t reason_code,
-                                    std::string_view statement, std::string text,
+                                    statement_id statement, std::string text,
                                     close_reason why, clock_ms now) {
   log(log_level::warning, &c, text, statement);
   // 5.0: DISCONNECT with the reason before closing (MQTT-4.13.1-1), only after CONNACK
@@ -304,7 +304,7 @@ void broker::state::close(connection& c, close_reason why, clock_ms now) {
 }
 
 void broker::state::log(log_level level, const connection* c, std::string text,
-                        std::string_view statement) {
+                        statement_id statement) {
   if (!logger) return;
   log_record r{level, c ? c->id : 0, c && c->sess ? c->sess->client_id : std::string(),
                std::move(text), statement};
