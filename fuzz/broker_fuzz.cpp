@@ -61,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (verbose) {
     b.set_logger([](const broker::log_record& r) {
       std::fprintf(stderr, "[%llu] %s %s\n", static_cast<unsigned long long>(r.conn), r.text.c_str(),
-                   std::string(r.statement).c_str());
+                   std::string(r.statement.text()).c_str());
     });
   }
   broker::clock_ms now = 1'000;

@@ -25,14 +25,14 @@ int rules_command(std::span<const std::string_view> args) {
     if (json) {
       boost::json::object o;
       o["rule"] = r.name;
-      o["statement_v311"] = r.statement_v311;
-      o["statement_v5"] = r.statement_v5;
+      o["statement_v311"] = r.statement_v311.text();
+      o["statement_v5"] = r.statement_v5.text();
       o["reason_code"] = r.reason_code;
       o["message"] = r.message;
       std::cout << boost::json::serialize(o) << "\n";
       continue;
     }
-    auto dash = [](std::string_view s) { return s.empty() ? std::string_view("-") : s; };
+    auto dash = [](mqtt::spec::statement_id s) { return s.empty() ? std::string_view("-") : s.text(); };
     std::cout << std::left << std::setw(38) << r.name << std::setw(16) << dash(r.statement_v311)
               << std::setw(16) << dash(r.statement_v5) << "0x" << std::hex << std::setw(4)
               << int{r.reason_code} << std::dec << r.message << "\n";

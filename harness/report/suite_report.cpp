@@ -33,9 +33,9 @@ std::vector<version_matrix> statement_matrix(const run::run_result& r) {
     version_matrix m;
     m.version = v;
     auto enforced = mqtt::broker::enforced_statements(v);
-    for (std::string_view id : mqtt::spec::statements(v)) {
+    for (mqtt::spec::statement_id id : mqtt::spec::statements(v)) {
       statement_cell cell;
-      cell.id = std::string(id);
+      cell.id = std::string(id.text());
       cell.enforced = std::find(enforced.begin(), enforced.end(), id) != enforced.end();
       bool unwaived_fail = false;
       for (const auto& c : r.cases) {

@@ -107,7 +107,7 @@ class sim_case {
     r.transcript_dropped = interp_.transcript_dropped();
     r.simulated_ms = world_.now();
     if (const broker::broker* b = world_.broker()) {
-      for (const auto& [statement, count] : b->probe().counts()) r.statements_enforced.emplace_back(statement);
+      for (const auto& [statement, count] : b->probe().counts()) r.statements_enforced.emplace_back(statement.text());
     }
     return r;
   }

@@ -280,7 +280,7 @@ built_packet build_packet(packet_type type, const std::vector<field_setting>& fi
   auto r = codec::encode(p, v, out.bytes);
   if (!r) {
     const auto& e = r.err();
-    throw build_error(at, std::string(codec::to_string(type)) + " breaks " + std::string(e.statement()) + " (" +
+    throw build_error(at, std::string(codec::to_string(type)) + " breaks " + std::string(e.statement().text()) + " (" +
                               std::string(e.message()) + "); add 'unchecked' to send it anyway");
   }
   return out;

@@ -74,7 +74,7 @@ json::object view_of(std::span<const std::uint8_t> bytes, protocol_version v, st
     raw["type"] = "raw";
     raw["raw_hex"] = wire::to_hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
     if (err) {
-      raw["malformed"] = std::string(err->statement()) + ": " + std::string(err->message());
+      raw["malformed"] = std::string(err->statement().text()) + ": " + std::string(err->message());
       raw["rule"] = std::string(err->details().name);
     }
     return raw;

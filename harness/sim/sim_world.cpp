@@ -749,7 +749,7 @@ struct sim_world::impl {
     record r;
     r.kind = record_kind::protocol_violation;
     r.node = n.id;
-    r.text = e.text + (e.statement.empty() ? "" : " (" + std::string(e.statement) + ")");
+    r.text = e.text + (e.statement.empty() ? "" : " (" + std::string(e.statement.text()) + ")");
     add(std::move(r));
   }
 

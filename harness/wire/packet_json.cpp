@@ -206,7 +206,7 @@ json::object readable_fields(const json::object& packet) {
 json::object to_json(const codec::error& e) {
   json::object o;
   o["error"] = str(e.message());
-  o["statement"] = str(e.statement());
+  o["statement"] = str(e.statement().text());
   o["reason_code"] = e.reason_code();
   o["reason"] = str(codec::reason_name(e.reason_code()));
   o["offset"] = e.offset;

@@ -52,7 +52,7 @@ void logger::write(const broker::log_record& r) const {
   text += r.text;
   if (!r.statement.empty()) {
     text += " [";
-    text += r.statement;
+    text += r.statement.text();
     text += ']';
   }
   write(r.level, text);

@@ -9,18 +9,19 @@
 
 namespace mqtt::broker {
 namespace detail {
-extern const std::string_view named_statements[];
+extern const spec::statement_id named_statements[];
 extern const std::size_t named_statements_count;
 }  // namespace detail
 
-std::vector<std::string_view> enforced_statements(codec::protocol_version v) {
-  std::set<std::string_view> named(detail::named_statements, detail::named_statements + detail::named_statements_count);
+std::vector<spec::statement_id> enforced_statements(codec::protocol_version v) {
+  std::set<spec::statement_id> named(detail::named_statements,
+                                     detail::named_statements + detail::named_statements_count);
   for (const codec::rule_info& r : codec::all_rules()) {
-    std::string_view s = v == codec::protocol_version::v5 ? r.statement_v5 : r.statement_v311;
+    spec::statement_id s = v == codec::protocol_version::v5 ? r.statement_v5 : r.statement_v311;
     if (!s.empty()) named.insert(s);
   }
-  std::vector<std::string_view> out;
-  for (std::string_view id : spec::statements(v)) {
+  std::vector<spec::statement_id> out;
+  for (spec::statement_id id : spec::statements(v)) {
     if (named.contains(id)) out.push_back(id);
   }
   return out;

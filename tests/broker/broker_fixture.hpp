@@ -108,8 +108,8 @@ class broker_fixture {
   broker::broker b;
   broker::clock_ms now = 1'000'000;
   std::vector<std::string> logs;
-  std::vector<std::string> log_statements;  // the statement of each log line, or empty
-  bool logged_statement(std::string_view id) const {
+  std::vector<mqtt::spec::statement_id> log_statements;  // the statement of each log line, or empty
+  bool logged_statement(mqtt::spec::statement_id id) const {
     return std::find(log_statements.begin(), log_statements.end(), id) != log_statements.end();
   }
 

@@ -16,7 +16,8 @@ namespace {
 // (MQTT-4.8.0-1), logging the statement the client broke, and leaves the message as it was.
 // When the session resumes the message is resent (MQTT-4.4.0-1): PUBLISH with DUP, or PUBREL
 // once released; acknowledged properly, it is never sent again.
-void wrong_ack_closes_and_keeps_message(qos q, bool released, packet_type wrong, std::string_view broken) {
+void wrong_ack_closes_and_keeps_message(qos q, bool released, packet_type wrong,
+                                        mqtt::spec::statement_id broken) {
   BOOST_TEST_CONTEXT("qos=" << static_cast<int>(q) << " released=" << released << " wrong="
                             << codec::to_string(wrong)) {
     broker_fixture f;

@@ -32,7 +32,7 @@ codec::subscribe subscribe5(std::uint16_t id, std::string_view filter, codec::su
 // answered with DISCONNECT 0x82 before the close (MQTT-4.13.1-1); the message keeps its state
 // and is resent when the session resumes (MQTT-4.4.0-1).
 void wrong_ack_disconnects_and_keeps_message(qos q, bool released, codec::packet_type wrong,
-                                             std::uint8_t reason, std::string_view broken) {
+                                             std::uint8_t reason, mqtt::spec::statement_id broken) {
   using codec::packet_type;
   BOOST_TEST_CONTEXT("qos=" << static_cast<int>(q) << " released=" << released << " wrong="
                             << codec::to_string(wrong) << " reason=" << unsigned{reason}) {

@@ -36,7 +36,7 @@ const std::regex section(R"(§\d+(\.\d+)*)");
 // The standards' statement IDs, as the project lists them (mqtt/spec/statements.hpp).
 std::set<std::string> statements_of(mqtt::codec::protocol_version v) {
   std::set<std::string> ids;
-  for (std::string_view id : mqtt::spec::statements(v)) ids.emplace(id);
+  for (mqtt::spec::statement_id id : mqtt::spec::statements(v)) ids.emplace(id.text());
   return ids;
 }
 

@@ -12,7 +12,7 @@ usage: statements_test.py [--allow-incomplete] MQTT_HARNESS SCENARIOS_DIR [MIN_3
 --allow-incomplete, while the suite is being written, lists rows still classified '?' and
 broker-observable statements that no scenario covers yet as "incomplete" instead of failing on
 them; everything else still fails.
-The statement lists are the project's own (reference-impl/src/spec), as the JSON report gives them.
+The statement lists are the project's own (mqtt/spec/statement_table.hpp), as the JSON report gives them.
 Runs the suite on the simulated reference broker and fails, listing every problem, when a
 statement is missing or unknown, classified twice or without a reason, when a `broker`
 statement is cited by no scenario that ran with a verdict other than skip, when a scenario

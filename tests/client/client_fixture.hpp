@@ -32,6 +32,9 @@ inline std::ostream& boost_test_print_type(std::ostream& os, packet_type t) {
 
 namespace mqtt::client::test {
 
+using mqtt::spec::section;
+using mqtt::spec::statement_id;
+
 namespace codec = mqtt::codec;
 using byte_vector = std::vector<std::uint8_t>;
 

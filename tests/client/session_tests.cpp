@@ -167,7 +167,8 @@ BOOST_DATA_TEST_CASE(session_present_after_clean_start_is_a_violation,
   fixture f(version);
   step s = f.connect(connack_with(true));
   const protocol_violation& v = s.only<protocol_violation>();
-  BOOST_TEST(v.statement == (version == v5 ? "MQTT-3.2.2-4" : "MQTT-3.2.2-1"));
+  BOOST_TEST(v.statement ==
+             (version == v5 ? statement_id("MQTT-3.2.2-4") : statement_id("MQTT-3.2.2-1")));
   BOOST_TEST(s.count<connected>() == 0u);
   BOOST_TEST(s.closed());
   BOOST_TEST(s.count<connection_lost>() == 1u);

@@ -183,7 +183,7 @@ void broker::state::dispatch(connection& c, const codec::packet& p, clock_ms now
     case codec::packet_type::unsuback:
     case codec::packet_type::pingresp:
       // Packets only a server sends: a Protocol Error from a client (section 4.13 / 4.8).
-      return disconnect_with(c, codec::reason::protocol_error, "§4.13.2",
+      return disconnect_with(c, codec::reason::protocol_error, section("§4.13.2"),
                              std::string(codec::to_string(t)) + " sent by a client",
                              close_reason::protocol_violation, now);
   }
@@ -272,7 +272,7 @@ void broker::state::send_raw(connection_id conn, std::span<const std::uint8_t> b
 }
 
 void broker::state::disconnect_with(connection& c, std::uint8_t reason_code,
-                                    std::string_view statement, std::string text,
+                                    statement_id statement, std::string text,
                                     close_reason why, clock_ms now) {
   log(log_level::warning, &c, text, statement);
   // 5.0: DISCONNECT with the reason before closing (MQTT-4.13.1-1), only after CONNACK
@@ -304,7 +304,7 @@ void broker::state::close(connection& c, close_reason why, clock_ms now) {
 }
 
 void broker::state::log(log_level level, const connection* c, std::string text,
-                        std::string_view statement) {
+                        statement_id statement) {
   if (!logger) return;
   log_record r{level, c ? c->id : 0, c && c->sess ? c->sess->client_id : std::string(),
                std::move(text), statement};

@@ -141,7 +141,7 @@ void broker::state::drain(session& s, clock_ms now) {
       return;
     }
     std::uint16_t id = allocate_packet_id(s);
-    enforce(is_v5(c) ? "MQTT-2.2.1-4" : "MQTT-2.3.1-2");
+    enforce(is_v5(c) ? statement_id("MQTT-2.2.1-4") : statement_id("MQTT-2.3.1-2"));
     auto stage = front.qos == codec::qos::at_least_once ? inflight_message::stage::awaiting_puback
                                                         : inflight_message::stage::awaiting_pubrec;
     inflight_message m{std::move(front), id, stage};
@@ -203,7 +203,10 @@ std::size_t broker::state::route(const message_ptr& msg, clock_ms now) {
       return;
     }
     target& t = targets[e.session_serial];
-    if (t.s != nullptr) enforce(s->version == codec::protocol_version::v5 ? "MQTT-3.3.4-2" : "MQTT-3.3.5-1");
+    if (t.s != nullptr) {
+      enforce(s->version == codec::protocol_version::v5 ? statement_id("MQTT-3.3.4-2")
+                                                        : statement_id("MQTT-3.3.5-1"));
+    }
     t.s = s;
     // Overlapping subscriptions: one copy at the highest granted QoS (MQTT-3.3.4-2), with
     // every matching Subscription Identifier (MQTT-3.3.4-4).
@@ -240,7 +243,8 @@ std::size_t broker::state::route(const message_ptr& msg, clock_ms now) {
     out.msg = msg;
     // Downgrade to the granted QoS (MQTT-3.8.4-8; 3.1.1 MQTT-3.8.4-6).
     out.qos = std::min(msg->qos, t.qos);
-    enforce(t.s->version == codec::protocol_version::v5 ? "MQTT-3.8.4-8" : "MQTT-3.8.4-6");
+    enforce(t.s->version == codec::protocol_version::v5 ? statement_id("MQTT-3.8.4-8")
+                                                        : statement_id("MQTT-3.8.4-6"));
     // RETAIN on forwarded messages: kept only under Retain As Published (MQTT-3.3.1-12, -13);
     // 3.1.1 clears it (MQTT-3.3.1-9).
     out.retain = t.s->version == codec::protocol_version::v5 && t.retain_as_published && msg->retain;

@@ -36,11 +36,11 @@ bool fit_connack(codec::connack& ack, std::uint32_t maximum_packet_size) {
 }  // namespace
 
 void broker::state::refuse_connect(connection& c, std::uint8_t code_v5, std::uint8_t code_v311,
-                                   std::string_view statement, std::string text, clock_ms now) {
+                                   statement_id statement, std::string text, clock_ms now) {
   log(log_level::warning, &c, "connection refused: " + text, statement);
   // A refusal carries Session Present 0 (MQTT-3.2.2-6 / 3.1.1 MQTT-3.2.2-4) and is followed
   // by closing the connection (MQTT-3.2.2-7 / 3.1.1 MQTT-3.2.2-5).
-  enforce(is_v5(c) ? "MQTT-3.2.2-7" : "MQTT-3.2.2-5");
+  enforce(is_v5(c) ? statement_id("MQTT-3.2.2-7") : statement_id("MQTT-3.2.2-5"));
   std::uint8_t code = is_v5(c) ? code_v5 : code_v311;
   if (code != 0) {
     codec::connack ack;
@@ -83,7 +83,7 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
   std::string client_id(p.client_id);
   std::optional<std::string> assigned;
   if (p.version == codec::protocol_version::v3_1 && client_id.size() > v31_client_id_max) {
-    return refuse_connect(c, 0, v311_code::identifier_rejected, "§3.1.3.1",
+    return refuse_connect(c, 0, v311_code::identifier_rejected, section("§3.1.3.1"),
                           "3.1 client identifier longer than 23 characters", now);
   }
   if (client_id.size() > opts.limits.client_id_length_max) {
@@ -95,13 +95,13 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
                    (v5 || p.clean_start);
     if (!allowed) {
       // 3.1.1: an empty ClientId with CleanSession 0 is refused with 0x02 (MQTT-3.1.3-8).
-      enforce(v5 ? "MQTT-3.1.3-8" : "MQTT-3.1.3-8");
+      enforce(v5 ? statement_id("MQTT-3.1.3-8") : statement_id("MQTT-3.1.3-8"));
       return refuse_connect(c, codec::reason::client_identifier_not_valid,
                             v311_code::identifier_rejected, "MQTT-3.1.3-8",
                             "zero-length client identifier not allowed here", now);
     }
     // Assign a unique identifier (MQTT-3.1.3-6, -7; 5.0 returns it: MQTT-3.2.2-16).
-    enforce(v5 ? "MQTT-3.1.3-6" : "MQTT-3.1.3-6");
+    enforce(v5 ? statement_id("MQTT-3.1.3-6") : statement_id("MQTT-3.1.3-6"));
     for (;;) {  // bounded: the counter only grows, and sessions are finite
       std::string candidate = opts.assigned_client_id_prefix + std::to_string(next_assigned_id++);
       if (!sessions.contains(candidate)) {
@@ -165,7 +165,7 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
       keep_alive = opts.limits.keep_alive_max_s;
       server_keep_alive = keep_alive;
     } else if (keep_alive > opts.limits.keep_alive_max_s) {
-      return refuse_connect(c, 0, v311_code::identifier_rejected, "§3.1.2.10",
+      return refuse_connect(c, 0, v311_code::identifier_rejected, section("§3.1.2.10"),
                             "keep alive above max_keepalive", now);
     }
   }
@@ -223,26 +223,26 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
   // Clean Start / Clean Session (MQTT-3.1.2-4, -5, -6; 3.1.1 MQTT-3.1.2-4, -6).
   bool session_present = false;
   if (existing != sessions.end() && p.clean_start) {
-    enforce(v5 ? "MQTT-3.1.2-4" : "MQTT-3.1.2-6");
+    enforce(v5 ? statement_id("MQTT-3.1.2-4") : statement_id("MQTT-3.1.2-6"));
     end_session(*existing->second, now);
     existing = sessions.end();
   }
   if (existing == sessions.end() && sessions.size() >= opts.limits.sessions_max) {
-    return refuse_connect(c, codec::reason::quota_exceeded, v311_code::server_unavailable, "",
+    return refuse_connect(c, codec::reason::quota_exceeded, v311_code::server_unavailable, {},
                           "sessions_max reached", now);
   }
   session* s = nullptr;
   if (existing != sessions.end()) {
     s = existing->second.get();
     session_present = true;
-    enforce(v5 ? "MQTT-3.1.2-5" : "MQTT-3.1.2-4");
+    enforce(v5 ? statement_id("MQTT-3.1.2-5") : statement_id("MQTT-3.1.2-4"));
     // A new connection before the will delay passed cancels the will (MQTT-3.1.3-9).
     if (s->pending_will) enforce("MQTT-3.1.3-9");
     s->pending_will.reset();
     ++s->timer_generation;  // cancels the pending expiry and will timers
   } else {
     s = &create_session(client_id, p.version);
-    enforce(v5 ? "MQTT-3.1.2-6" : "MQTT-3.1.2-6");
+    enforce(v5 ? statement_id("MQTT-3.1.2-6") : statement_id("MQTT-3.1.2-6"));
   }
   s->identity = identity;
   s->version = p.version;
@@ -265,7 +265,7 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
   c.at = connection::phase::connected;
   if (p.will) {
     c.will = will_message{std::make_shared<const message>(message::from_will(*p.will, client_id, now)), p.will->props.will_delay_interval_s.value_or(0)};
-    enforce(v5 ? "MQTT-3.1.2-7" : "MQTT-3.1.2-8");
+    enforce(v5 ? statement_id("MQTT-3.1.2-7") : statement_id("MQTT-3.1.2-8"));
   }
   if (keep_alive != 0) {
     arm({now + std::uint64_t{keep_alive} * 1500, timer_entry::kind::keep_alive, c.id, 0});
@@ -273,7 +273,7 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
 
   // 3.1 has no Session Present flag: its acknowledge byte is reserved.
   ack.session_present = session_present && p.version != codec::protocol_version::v3_1;
-  enforce(v5 ? "MQTT-3.2.2-3" : "MQTT-3.2.2-2");
+  enforce(v5 ? statement_id("MQTT-3.2.2-3") : statement_id("MQTT-3.2.2-2"));
   MQTT_ASSERT(!v5 || ack.props.session_expiry_interval_s.value_or(s->expiry_interval_s) == s->expiry_interval_s);
   // The CONNACK's assigned id view must outlive send(): `assigned` lives to the end of scope.
   send(c, ack);

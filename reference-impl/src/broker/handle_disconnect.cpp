@@ -7,7 +7,7 @@ void broker::state::handle_disconnect(connection& c, const codec::disconnect& p,
   if (is_v5(c) && p.props.session_expiry_interval_s) {
     if (c.session_expiry_was_zero && *p.props.session_expiry_interval_s != 0) {
       // Raising the expiry from 0 at DISCONNECT is a Protocol Error (section 3.14.2.2.2).
-      return disconnect_with(c, codec::reason::protocol_error, "§3.14.2.2.2",
+      return disconnect_with(c, codec::reason::protocol_error, section("§3.14.2.2.2"),
                              "DISCONNECT sets a Session Expiry Interval after CONNECT had 0",
                              close_reason::protocol_violation, now);
     }

@@ -11,7 +11,7 @@ namespace {
 struct alias_outcome {
   std::optional<std::string_view> topic;
   std::uint8_t reason = 0;
-  std::string_view statement;
+  statement_id statement;
 };
 
 alias_outcome resolve_alias(connection& c, const codec::publish& p, std::uint16_t alias_max) {
@@ -27,7 +27,7 @@ alias_outcome resolve_alias(connection& c, const codec::publish& p, std::uint16_
   }
   auto it = c.topic_aliases.find(alias);
   if (it == c.topic_aliases.end()) {
-    return {std::nullopt, codec::reason::protocol_error, "§3.3.2.3.4"};
+    return {std::nullopt, codec::reason::protocol_error, section("§3.3.2.3.4")};
   }
   return {std::string_view(it->second), 0, {}};
 }
@@ -84,7 +84,7 @@ void broker::state::handle_publish(connection& c, const codec::publish& p, clock
   if (duplicate_qos2) {
     // Already received and routed: acknowledge again, deliver nothing twice (MQTT-4.3.3-10;
     // 3.1.1 MQTT-4.3.3-2).
-    enforce(v5 ? "MQTT-4.3.3-10" : "MQTT-4.3.3-2");
+    enforce(v5 ? statement_id("MQTT-4.3.3-10") : statement_id("MQTT-4.3.3-2"));
   } else if (authz && !authz->may_write(s.identity, topic)) {
     log(log_level::info, &c, "PUBLISH to '" + std::string(topic) + "' denied by ACL");
     ack_code = codec::reason::not_authorized;
@@ -98,7 +98,7 @@ void broker::state::handle_publish(connection& c, const codec::publish& p, clock
     case codec::qos::at_most_once:
       break;
     case codec::qos::at_least_once: {
-      enforce(v5 ? "MQTT-4.3.2-4" : "MQTT-4.3.2-2");
+      enforce(v5 ? statement_id("MQTT-4.3.2-4") : statement_id("MQTT-4.3.2-2"));
       codec::puback ack;
       ack.packet_id = p.packet_id;
       ack.reason_code = v5 ? ack_code : 0;  // 3.1.1 has no way to say no (MQTT-3.3.5-2)
@@ -106,7 +106,7 @@ void broker::state::handle_publish(connection& c, const codec::publish& p, clock
       break;
     }
     case codec::qos::exactly_once: {
-      enforce(v5 ? "MQTT-4.3.3-8" : "MQTT-4.3.3-2");
+      enforce(v5 ? statement_id("MQTT-4.3.3-8") : statement_id("MQTT-4.3.3-2"));
       codec::pubrec rec;
       rec.packet_id = p.packet_id;
       rec.reason_code = v5 ? ack_code : 0;
@@ -129,7 +129,7 @@ void broker::state::handle_puback(connection& c, const codec::puback& p, clock_m
   if (m.at != inflight_message::stage::awaiting_puback) {
     return refuse_wrong_ack(c, m, codec::packet_type::puback, now);
   }
-  enforce(is_v5(c) ? "MQTT-4.3.2-3" : "MQTT-4.3.2-1");
+  enforce(is_v5(c) ? statement_id("MQTT-4.3.2-3") : statement_id("MQTT-4.3.2-1"));
   s.inflight.erase(id->second);
   s.inflight_by_id.erase(id);
   drain(s, now);
@@ -163,7 +163,7 @@ void broker::state::handle_pubrec(connection& c, const codec::pubrec& p, clock_m
   }
   // Release: PUBREL with the same identifier (MQTT-4.3.3-4 / 3.1.1 MQTT-4.3.3-1). A PUBREC
   // again after PUBREL gets PUBREL again, the state unchanged, as mosquitto does.
-  enforce(is_v5(c) ? "MQTT-4.3.3-4" : "MQTT-4.3.3-1");
+  enforce(is_v5(c) ? statement_id("MQTT-4.3.3-4") : statement_id("MQTT-4.3.3-1"));
   m.at = inflight_message::stage::awaiting_pubcomp;
   send(c, rel);
 }
@@ -176,7 +176,7 @@ void broker::state::handle_pubrel(connection& c, const codec::pubrel& p, clock_m
     comp.reason_code = codec::reason::packet_identifier_not_found;
   }
   // PUBCOMP with the same identifier (MQTT-4.3.3-11; 3.1.1 MQTT-4.3.3-2).
-  enforce(is_v5(c) ? "MQTT-4.3.3-11" : "MQTT-4.3.3-2");
+  enforce(is_v5(c) ? statement_id("MQTT-4.3.3-11") : statement_id("MQTT-4.3.3-2"));
   send(c, comp);
 }
 
@@ -192,7 +192,7 @@ void broker::state::handle_pubcomp(connection& c, const codec::pubcomp& p, clock
     return refuse_wrong_ack(c, m, codec::packet_type::pubcomp, now);
   }
   // Released and completed (MQTT-4.3.3-5; 3.1.1 MQTT-4.3.3-1).
-  enforce(is_v5(c) ? "MQTT-4.3.3-5" : "MQTT-4.3.3-1");
+  enforce(is_v5(c) ? statement_id("MQTT-4.3.3-5") : statement_id("MQTT-4.3.3-1"));
   s.inflight.erase(id->second);
   s.inflight_by_id.erase(id);
   drain(s, now);
@@ -202,19 +202,19 @@ void broker::state::refuse_wrong_ack(connection& c, const inflight_message& m, c
                                      clock_ms now) {
   // The rule the client broke: what a receiver answers at this stage of the flow.
   const bool v5 = is_v5(c);
-  std::string_view broken;
+  statement_id broken;
   std::string_view awaited;
   switch (m.at) {
     case inflight_message::stage::awaiting_puback:
-      broken = v5 ? "MQTT-4.3.2-4" : "MQTT-4.3.2-2";
+      broken = v5 ? statement_id("MQTT-4.3.2-4") : statement_id("MQTT-4.3.2-2");
       awaited = "PUBACK for a QoS 1 PUBLISH";
       break;
     case inflight_message::stage::awaiting_pubrec:
-      broken = v5 ? "MQTT-4.3.3-8" : "MQTT-4.3.3-2";
+      broken = v5 ? statement_id("MQTT-4.3.3-8") : statement_id("MQTT-4.3.3-2");
       awaited = "PUBREC for a QoS 2 PUBLISH";
       break;
     case inflight_message::stage::awaiting_pubcomp:
-      broken = v5 ? "MQTT-4.3.3-11" : "MQTT-4.3.3-2";
+      broken = v5 ? statement_id("MQTT-4.3.3-11") : statement_id("MQTT-4.3.3-2");
       awaited = "PUBCOMP for a PUBREL";
       break;
   }
@@ -222,7 +222,7 @@ void broker::state::refuse_wrong_ack(connection& c, const inflight_message& m, c
   // A Protocol Error closes the connection, 5.0 after DISCONNECT 0x82 (MQTT-4.13.1-1; 3.1.1
   // MQTT-4.8.0-1). The message is untouched: still unacknowledged, it is resent when the
   // session resumes (MQTT-4.4.0-1).
-  enforce(v5 ? "MQTT-4.13.1-1" : "MQTT-4.8.0-1");
+  enforce(v5 ? statement_id("MQTT-4.13.1-1") : statement_id("MQTT-4.8.0-1"));
   disconnect_with(c, codec::reason::protocol_error, broken,
                   std::string(codec::to_string(got)) + " for packet identifier " + std::to_string(m.packet_id) +
                       ", which awaits " + std::string(awaited),

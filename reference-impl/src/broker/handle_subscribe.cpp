@@ -61,10 +61,11 @@ void broker::state::handle_subscribe(connection& c, const codec::subscribe& p, c
     if (it->second.share_name.empty()) {
       std::uint8_t rh = v5 ? it->second.options.retain_handling : 0;
       if (rh == 0 || (rh == 1 && !exists)) {
-        enforce(v5 ? (rh == 0 ? "MQTT-3.3.1-9" : "MQTT-3.3.1-10") : "MQTT-3.3.1-6");
+        enforce(v5 ? (rh == 0 ? statement_id("MQTT-3.3.1-9") : statement_id("MQTT-3.3.1-10"))
+                   : statement_id("MQTT-3.3.1-6"));
         retained_for.push_back(&it->second);
       } else {
-        enforce(rh == 1 ? "MQTT-3.3.1-10" : "MQTT-3.3.1-11");
+        enforce(rh == 1 ? statement_id("MQTT-3.3.1-10") : statement_id("MQTT-3.3.1-11"));
       }
     }
   }

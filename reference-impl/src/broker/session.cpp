@@ -86,7 +86,8 @@ void broker::state::connection_ended(connection& c, close_reason why, clock_ms n
     }
   } else if (will) {
     // Normal DISCONNECT: the will is discarded (MQTT-3.14.4-3; 3.1.1 MQTT-3.1.2-10).
-    enforce(c.version == codec::protocol_version::v5 ? "MQTT-3.14.4-3" : "MQTT-3.1.2-10");
+    enforce(c.version == codec::protocol_version::v5 ? statement_id("MQTT-3.14.4-3")
+                                                     : statement_id("MQTT-3.1.2-10"));
   }
   if (s.expiry_interval_s == 0) {
     // Clean session / expiry 0: the session ends with the connection (MQTT-4.1.0-2).
@@ -127,8 +128,10 @@ void broker::state::run_timer(const timer_entry& t, clock_ms now) {
       }
       // Nothing heard for 1.5 x Keep Alive: close as if the network failed (MQTT-3.1.2-22;
       // 3.1.1 MQTT-3.1.2-24), which publishes the will.
-      enforce(is_v5(c) ? "MQTT-3.1.2-22" : "MQTT-3.1.2-24");
-      log(log_level::info, &c, "keep alive timeout", is_v5(c) ? "MQTT-3.1.2-22" : "MQTT-3.1.2-24");
+      const statement_id keep_alive =
+          is_v5(c) ? statement_id("MQTT-3.1.2-22") : statement_id("MQTT-3.1.2-24");
+      enforce(keep_alive);
+      log(log_level::info, &c, "keep alive timeout", keep_alive);
       // Planted: the broker ends the connection as if the client had said DISCONNECT, which
       // discards the will.
       close(c, MQTT_PLANTED(*this, no_will_on_keepalive_timeout) ? close_reason::normal_disconnect

@@ -21,6 +21,10 @@
 
 namespace mqtt::broker {
 
+// Every statement the broker names is a literal checked against the standards (statement_id.hpp).
+using spec::section;
+using spec::statement_id;
+
 inline constexpr std::uint32_t session_never_expires = 0xFFFF'FFFF;
 inline constexpr clock_ms connect_timeout_ms = 30'000;  // time allowed between accept and CONNECT
 // The largest packet the protocol can express (Remaining Length 268,435,455 and a 5-byte fixed
@@ -163,19 +167,19 @@ struct broker::state {
   // The bytes of the send action being built for `conn` (sends to one connection coalesce).
   std::vector<std::uint8_t>& out_bytes(connection_id conn);
   // Sends DISCONNECT (5.0, after CONNACK) with `reason_code` and closes.
-  void disconnect_with(connection& c, std::uint8_t reason_code, std::string_view statement,
+  void disconnect_with(connection& c, std::uint8_t reason_code, statement_id statement,
                        std::string text, close_reason why, clock_ms now);
   void close(connection& c, close_reason why, clock_ms now);
   // Ends a connection marked `unsendable` by send().
   void unsendable_close(connection& c, clock_ms now);
-  void log(log_level level, const connection* c, std::string text, std::string_view statement = {});
-  void enforce(std::string_view statement) { probe.hit(statement); }
+  void log(log_level level, const connection* c, std::string text, statement_id statement = {});
+  void enforce(statement_id statement) { probe.hit(statement); }
   void arm(timer_entry t) { timers.push(t); }
 
   // handle_connect.cpp
   void handle_connect(connection& c, const codec::connect& p, clock_ms now);
   void refuse_connect(connection& c, std::uint8_t code_v5, std::uint8_t code_v311,
-                      std::string_view statement, std::string text, clock_ms now);
+                      statement_id statement, std::string text, clock_ms now);
   // handle_publish.cpp (incoming PUBLISH and the acknowledgements of both directions)
   void handle_publish(connection& c, const codec::publish& p, clock_ms now);
   void handle_puback(connection& c, const codec::puback& p, clock_ms now);

@@ -33,7 +33,7 @@ std::uint64_t seconds_to_ms(std::uint16_t s) { return std::uint64_t{s} * 1'000; 
 
 // Packets only a client sends; the broker sending one is a protocol violation. The packet
 // type tables (3.1.1 §2.2.1, 5.0 §2.1.2) give each packet's direction.
-constexpr statement_ids direction_rule{"§2.2.1", "§2.1.2"};
+constexpr statement_ids direction_rule{spec::section("§2.2.1"), spec::section("§2.1.2")};
 
 }  // namespace
 
@@ -132,7 +132,7 @@ bool client::state::send_or_lose(const codec::packet& p) {
   return false;
 }
 
-void client::state::violation(std::string text, std::string_view statement,
+void client::state::violation(std::string text, spec::statement_id statement,
                               std::uint8_t reason_code) {
   MQTT_ASSERT(open());
   events.emplace_back(protocol_violation{text, statement});
@@ -219,7 +219,8 @@ void client::state::handle(const codec::packet& p) {
 void client::state::handle_connack(const codec::connack& c) {
   if (ph != phase::awaiting_connack) {
     violation("second CONNACK on the connection",
-              statement_ids{"§3.2", "MQTT-3.2.0-2"}.pick(version), codec::reason::protocol_error);
+              statement_ids{spec::section("§3.2"), "MQTT-3.2.0-2"}.pick(version),
+              codec::reason::protocol_error);
     return;
   }
   connack_deadline.reset();

@@ -44,7 +44,8 @@ std::optional<std::string> client::state::resolve_topic(const codec::publish& p)
     // MQTT-3.1.2-27 (we allow none) / MQTT-3.3.2-11 (above our Topic Alias Maximum).
     violation("Topic Alias " + std::to_string(alias) + " above the Topic Alias Maximum " +
                   std::to_string(opts.topic_alias_maximum) + " sent in CONNECT",
-              opts.topic_alias_maximum == 0 ? "MQTT-3.1.2-27" : "MQTT-3.3.2-11",
+              opts.topic_alias_maximum == 0 ? spec::statement_id("MQTT-3.1.2-27")
+                                            : spec::statement_id("MQTT-3.3.2-11"),
               codec::reason::topic_alias_invalid);
     return std::nullopt;
   }
@@ -57,7 +58,7 @@ std::optional<std::string> client::state::resolve_topic(const codec::publish& p)
   auto found = topic_aliases.find(alias);
   if (found == topic_aliases.end()) {
     violation("Topic Alias " + std::to_string(alias) + " with an empty topic has no mapping",
-              "§3.3.2.3.4", codec::reason::protocol_error);
+              spec::section("§3.3.2.3.4"), codec::reason::protocol_error);
     return std::nullopt;
   }
   return found->second;

@@ -47,9 +47,9 @@ class packet_id_set {
 
 // A statement whose ID differs between editions: 3.1 and 3.1.1 share one, 5.0 has its own.
 struct statement_ids {
-  std::string_view v3;
-  std::string_view v5;
-  std::string_view pick(codec::protocol_version v) const {
+  spec::statement_id v3;
+  spec::statement_id v5;
+  constexpr spec::statement_id pick(codec::protocol_version v) const {
     return v == codec::protocol_version::v5 ? v5 : v3;
   }
 };
@@ -150,7 +150,7 @@ struct client::state {
   void handle_connack(const codec::connack& c);
   void adopt_broker_limits(const codec::properties& pr, const std::optional<std::string>& assigned);
   void handle_disconnect(const codec::disconnect& d);
-  void violation(std::string text, std::string_view statement, std::uint8_t reason_code);
+  void violation(std::string text, spec::statement_id statement, std::uint8_t reason_code);
   void lose_connection(std::string why);
   void reset_connection();
   codec::connect make_connect() const;

@@ -1,20 +1,45 @@
-// Look-ups over the statement lists of statement_ids.cpp.
-#include <algorithm>
-#include <charconv>
-#include <vector>
-
+// The statement lists of statement_table.hpp as statement IDs, and look-ups over them.
 #include "mqtt/spec/statements.hpp"
 
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <ostream>
+#include <vector>
+
 namespace mqtt::spec {
+namespace {
+
+template <std::size_t count>
+constexpr std::array<statement_id, count> ids_of(const std::string_view (&table)[count]) {
+  std::array<statement_id, count> out{};
+  for (std::size_t i = 0; i < count; ++i) out[i] = *statement_id::lookup(table[i]);
+  return out;
+}
+
+constexpr auto v311_ids = ids_of(detail::v311_statement_ids);
+constexpr auto v5_ids = ids_of(detail::v5_statement_ids);
+
+}  // namespace
+
+std::span<const statement_id> statements(codec::protocol_version v) {
+  if (v == codec::protocol_version::v5) return v5_ids;
+  return v311_ids;
+}
+
+bool is_statement(codec::protocol_version v, statement_id id) {
+  auto all = statements(v);
+  return !id.empty() && std::find(all.begin(), all.end(), id) != all.end();
+}
 
 bool is_statement(codec::protocol_version v, std::string_view id) {
-  auto all = statements(v);
-  return std::find(all.begin(), all.end(), id) != all.end();
+  auto known = statement_id::lookup(id);
+  return known && is_statement(v, *known);
 }
 
-bool is_statement(std::string_view id) {
-  return is_statement(codec::protocol_version::v3_1_1, id) || is_statement(codec::protocol_version::v5, id);
-}
+bool is_statement(std::string_view id) { return statement_id::lookup(id).has_value(); }
+
+std::ostream& operator<<(std::ostream& out, statement_id id) { return out << id.text(); }
 
 namespace {
 

@@ -17,6 +17,7 @@
 #include "mqtt/broker/access.hpp"
 #include "mqtt/broker/message.hpp"
 #include "mqtt/codec/types.hpp"
+#include "mqtt/spec/statement_id.hpp"
 
 namespace mqtt::broker {
 
@@ -67,17 +68,17 @@ struct log_record {
   connection_id conn;
   std::string client_id;
   std::string text;
-  std::string_view statement;  // the normative statement involved, or empty
+  spec::statement_id statement;  // the normative statement involved, or empty
 };
 
 // Counts how often each normative statement was enforced, for statement coverage.
 class statement_probe {
  public:
-  void hit(std::string_view statement) { ++counts_[statement]; }
-  const std::map<std::string_view, std::uint64_t>& counts() const { return counts_; }
+  void hit(spec::statement_id statement) { ++counts_[statement]; }
+  const std::map<spec::statement_id, std::uint64_t>& counts() const { return counts_; }
 
  private:
-  std::map<std::string_view, std::uint64_t> counts_;
+  std::map<spec::statement_id, std::uint64_t> counts_;
 };
 
 struct connection_info {

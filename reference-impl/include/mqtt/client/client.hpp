@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "mqtt/codec/types.hpp"
+#include "mqtt/spec/statement_id.hpp"
 
 namespace mqtt::client {
 
@@ -105,7 +106,7 @@ struct disconnected_by_server {
 };
 struct protocol_violation {  // the broker broke a rule; the client closes the connection
   std::string text;
-  std::string_view statement;
+  spec::statement_id statement;  // the statement the broker broke, or the section stating the rule
 };
 using event = std::variant<send_bytes, close_transport, connected, connection_lost,
                            message_received, publish_completed, subscribed, unsubscribed,

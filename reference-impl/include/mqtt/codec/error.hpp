@@ -12,6 +12,7 @@
 
 #include "mqtt/assert.hpp"
 #include "mqtt/codec/types.hpp"
+#include "mqtt/spec/statement_id.hpp"
 
 namespace mqtt::codec {
 
@@ -96,14 +97,14 @@ enum class rule : std::uint8_t {
 struct rule_info {
   rule id;
   std::string_view name;           // stable snake_case name, e.g. "utf8_null"
-  std::string_view statement_v311;  // used for 3.1 and 3.1.1; "" where the rule is 5.0 only
-  std::string_view statement_v5;    // "" where the rule is 3.1.1 only
+  spec::statement_id statement_v311;  // used for 3.1 and 3.1.1; empty where the rule is 5.0 only
+  spec::statement_id statement_v5;    // empty where the rule is 3.1.1 only
   std::uint8_t reason_code;         // what a 5.0 receiver answers (CONNACK or DISCONNECT)
   std::string_view message;         // one human sentence
 };
 
-// Statement strings are normative statement IDs ("MQTT-1.5.4-2"). Where the standard states
-// a rule without numbering it, the string is the section that states it ("§2.2.2.2").
+// Statements are normative statement IDs ("MQTT-1.5.4-2"). Where the standard states a rule
+// without numbering it, the statement is the section that states it (spec::section("§2.2.2.2")).
 const rule_info& info(rule r);
 std::span<const rule_info> all_rules();
 
@@ -113,7 +114,7 @@ struct error {
   std::size_t offset = 0;  // byte offset of the offending field, from the start of the input
 
   const rule_info& details() const { return info(id); }
-  std::string_view statement() const;  // the statement ID for `version`
+  spec::statement_id statement() const;  // the statement ID for `version`
   std::uint8_t reason_code() const { return details().reason_code; }
   std::string_view message() const { return details().message; }
 };
