@@ -18,6 +18,7 @@ namespace harness::check {
 namespace {
 
 using mqtt::codec::protocol_version;
+namespace spec = mqtt::spec;
 constexpr sim_ms end_of_time = ~sim_ms{0};
 // Timer races at a boundary (expiry, will delay) are not judged within this margin.
 constexpr sim_ms boundary_margin_ms = 10;
@@ -367,7 +368,7 @@ class checker {
         const record* cd = it->second.delivered_connect;
         if (cd->clean_start) {
           if (c->session_present) {
-            report_citing(rule_id::session_present, pick(nid, "MQTT-3.2.2-1", "MQTT-3.2.2-2"),
+            report_citing(rule_id::session_present, pick(nid, {"MQTT-3.2.2-1"}, {"MQTT-3.2.2-2"}).text(),
                           name(nid) + " got Session Present 1 in answer to a clean start",
                           {cd, c});
           }
@@ -376,7 +377,7 @@ class checker {
         std::optional<bool> must = session_must_exist(nid, cd);
         if (must && *must != c->session_present) {
           report_citing(rule_id::session_present,
-                        pick(nid, "MQTT-3.2.2-2, MQTT-3.2.2-3", "MQTT-3.2.2-3"),
+                        pick(nid, {"MQTT-3.2.2-2", "MQTT-3.2.2-3"}, {"MQTT-3.2.2-3"}).text(),
                         name(nid) + " got Session Present " + (c->session_present ? "1" : "0") +
                             " but the broker " + (*must ? "held" : "could not hold") +
                             " its session",
@@ -519,7 +520,7 @@ class checker {
 
   const client_facts& client(node_id n) const { return f_.clients[n]; }
   bool v5(node_id n) const { return client(n).version == protocol_version::v5; }
-  const char* pick(node_id n, const char* v311, const char* v50) const {
+  const statement_list& pick(node_id n, const statement_list& v311, const statement_list& v50) const {
     return v5(n) ? v50 : v311;
   }
   std::string name(node_id n) const { return n < f_.clients.size() ? client(n).name : "?"; }
@@ -561,11 +562,11 @@ class checker {
     switch (r.cites) {
       case citation::table:
         if (r.statement_v311.empty() || (whose < f_.clients.size() && v5(whose))) {
-          return std::string(r.statement_v5);
+          return r.statement_v5.text();
         }
-        return std::string(r.statement_v311);
+        return r.statement_v311.text();
       case citation::raw_peer:
-        return whose < f_.clients.size() ? client(whose).raw_must_close : std::string();
+        return whose < f_.clients.size() ? std::string(client(whose).raw_must_close.text()) : std::string();
       case citation::client_report:
         return "see message";
       case citation::liveness:
@@ -757,64 +758,64 @@ namespace {
 // The rule table. Statements without a numbered ID are cited by section ("§x.y"); an empty
 // 3.1.1 column marks a 5.0-only rule.
 constexpr std::array<rule_info, static_cast<std::size_t>(rule_id::count_)> table{{
-    {rule_id::event_budget, "event-budget", "", "",
+    {rule_id::event_budget, "event-budget", {}, {},
      "a run finishes within its event budget", &checker::check_event_budget, citation::liveness},
-    {rule_id::client_detected, "client-detected", "", "",
+    {rule_id::client_detected, "client-detected", {}, {},
      "the client core caught the broker breaking a rule", &checker::check_client_reports,
      citation::client_report},
-    {rule_id::invented, "invented", "MQTT-4.5.0-1", "MQTT-4.5.0-1",
+    {rule_id::invented, "invented", {"MQTT-4.5.0-1"}, {"MQTT-4.5.0-1"},
      "every delivery is a message some client published, on its topic", &checker::check_deliveries},
-    {rule_id::unsubscribed_delivery, "unsubscribed-delivery", "MQTT-4.5.0-1", "MQTT-4.5.0-1",
+    {rule_id::unsubscribed_delivery, "unsubscribed-delivery", {"MQTT-4.5.0-1"}, {"MQTT-4.5.0-1"},
      "deliveries only on filters the client subscribed to", &checker::check_deliveries},
-    {rule_id::qos0_duplicate, "qos0-duplicate", "§4.3.1", "§4.3.1",
+    {rule_id::qos0_duplicate, "qos0-duplicate", {spec::section("§4.3.1")}, {spec::section("§4.3.1")},
      "a QoS 0 message is delivered at most once", &checker::check_deliveries},
     // 3.1.1 MQTT-4.3.3-1 (the sender: no PUBLISH again once PUBREL is sent) and -2 (the
     // receiver: no duplicate to onward recipients) are 5.0's MQTT-4.3.3-6 and -10; 5.0's
     // MQTT-4.3.3-1 and -2 are about packet identifiers and the DUP flag.
-    {rule_id::qos2_duplicate, "qos2-duplicate", "MQTT-4.3.3-1, MQTT-4.3.3-2",
-     "MQTT-4.3.3-6, MQTT-4.3.3-10", "a QoS 2 message is delivered exactly once",
+    {rule_id::qos2_duplicate, "qos2-duplicate", {"MQTT-4.3.3-1", "MQTT-4.3.3-2"},
+     {"MQTT-4.3.3-6", "MQTT-4.3.3-10"}, "a QoS 2 message is delivered exactly once",
      &checker::check_deliveries},
-    {rule_id::order, "order", "MQTT-4.6.0-6", "MQTT-4.6.0-5",
+    {rule_id::order, "order", {"MQTT-4.6.0-6"}, {"MQTT-4.6.0-5"},
      "per publisher, topic and QoS, messages arrive in publish order", &checker::check_order},
-    {rule_id::qos1_lost, "qos1-lost", "MQTT-4.5.0-1, MQTT-3.1.2-4", "MQTT-4.5.0-1, MQTT-3.1.2-23",
+    {rule_id::qos1_lost, "qos1-lost", {"MQTT-4.5.0-1", "MQTT-3.1.2-4"}, {"MQTT-4.5.0-1", "MQTT-3.1.2-23"},
      "an acknowledged QoS 1 message reaches every persistent subscriber",
      &checker::check_owed_messages},
-    {rule_id::qos2_lost, "qos2-lost", "MQTT-4.5.0-1, MQTT-3.1.2-4", "MQTT-4.5.0-1, MQTT-3.1.2-23",
+    {rule_id::qos2_lost, "qos2-lost", {"MQTT-4.5.0-1", "MQTT-3.1.2-4"}, {"MQTT-4.5.0-1", "MQTT-3.1.2-23"},
      "an acknowledged QoS 2 message reaches every persistent subscriber",
      &checker::check_owed_messages},
-    {rule_id::delivered_after_unsubscribe, "delivered-after-unsubscribe", "MQTT-3.10.4-2",
-     "MQTT-3.10.4-2", "nothing published after the UNSUBACK is delivered",
+    {rule_id::delivered_after_unsubscribe, "delivered-after-unsubscribe", {"MQTT-3.10.4-2"},
+     {"MQTT-3.10.4-2"}, "nothing published after the UNSUBACK is delivered",
      &checker::check_unsubscribe},
-    {rule_id::retained_missing, "retained-missing", "MQTT-3.3.1-6, MQTT-3.3.1-9", "MQTT-3.3.1-9",
+    {rule_id::retained_missing, "retained-missing", {"MQTT-3.3.1-6", "MQTT-3.3.1-9"}, {"MQTT-3.3.1-9"},
      "a new subscription gets the retained message, with RETAIN set", &checker::check_retained},
-    {rule_id::will_invented, "will-invented", "MQTT-3.1.2-8", "MQTT-3.1.2-8",
+    {rule_id::will_invented, "will-invented", {"MQTT-3.1.2-8"}, {"MQTT-3.1.2-8"},
      "no will that no connection carried", &checker::check_will_publications},
-    {rule_id::will_after_disconnect, "will-after-disconnect", "MQTT-3.1.2-8, MQTT-3.1.2-10",
-     "MQTT-3.1.2-8, MQTT-3.1.2-10, MQTT-3.1.3-9", "no will after a normal DISCONNECT",
+    {rule_id::will_after_disconnect, "will-after-disconnect", {"MQTT-3.1.2-8", "MQTT-3.1.2-10"},
+     {"MQTT-3.1.2-8", "MQTT-3.1.2-10", "MQTT-3.1.3-9"}, "no will after a normal DISCONNECT",
      &checker::check_will_publications},
-    {rule_id::will_unexpected, "will-unexpected", "MQTT-3.1.2-8, MQTT-3.1.2-10",
-     "MQTT-3.1.2-8, MQTT-3.1.2-10, MQTT-3.1.3-9",
+    {rule_id::will_unexpected, "will-unexpected", {"MQTT-3.1.2-8", "MQTT-3.1.2-10"},
+     {"MQTT-3.1.2-8", "MQTT-3.1.2-10", "MQTT-3.1.3-9"},
      "no will for a live connection, a crash-lost one or one resumed within the Will Delay",
      &checker::check_will_publications},
-    {rule_id::will_missing, "will-missing", "MQTT-3.1.2-8, MQTT-3.1.2-24",
-     "MQTT-3.1.2-8, MQTT-3.1.2-22",
+    {rule_id::will_missing, "will-missing", {"MQTT-3.1.2-8", "MQTT-3.1.2-24"},
+     {"MQTT-3.1.2-8", "MQTT-3.1.2-22"},
      "a will for every connection that ended without DISCONNECT (keep-alive timeout included)",
      &checker::check_missing_wills},
-    {rule_id::session_present, "session-present", "MQTT-3.2.2-1, MQTT-3.2.2-2, MQTT-3.2.2-3",
-     "MQTT-3.2.2-2, MQTT-3.2.2-3",
+    {rule_id::session_present, "session-present", {"MQTT-3.2.2-1", "MQTT-3.2.2-2", "MQTT-3.2.2-3"},
+     {"MQTT-3.2.2-2", "MQTT-3.2.2-3"},
      "Session Present 0 after a clean start or a lost session, 1 when the session was held",
      &checker::check_session_present},
-    {rule_id::shared_duplicate, "shared-duplicate", "", "§4.8.2, MQTT-4.8.2-5",
+    {rule_id::shared_duplicate, "shared-duplicate", {}, {spec::section("§4.8.2"), "MQTT-4.8.2-5"},
      "a QoS 0 or 2 message goes to one member of a shared subscription only",
      &checker::check_shared},
-    {rule_id::shared_lost, "shared-lost", "", "MQTT-4.8.2-4",
+    {rule_id::shared_lost, "shared-lost", {}, {"MQTT-4.8.2-4"},
      "an acknowledged QoS 1/2 message reaches a member of a shared subscription whose members' "
      "sessions held",
      &checker::check_shared},
-    {rule_id::raw_not_closed, "raw-not-closed", "", "",
+    {rule_id::raw_not_closed, "raw-not-closed", {}, {},
      "the broker closes the connection of a raw peer that sends a malformed packet",
      &checker::check_raw_peers, citation::raw_peer},
-    {rule_id::not_reconnected, "not-reconnected", "", "",
+    {rule_id::not_reconnected, "not-reconnected", {}, {},
      "every client is connected again after heal and drain", &checker::check_liveness,
      citation::liveness},
 }};
@@ -866,6 +867,15 @@ const char* kind_name(record_kind k) {
 
 }  // namespace
 
+std::string statement_list::text() const {
+  std::string out;
+  for (mqtt::spec::statement_id id : ids()) {
+    if (!out.empty()) out += ", ";
+    out += id.text();
+  }
+  return out;
+}
+
 std::span<const rule_info> rules() { return table; }
 
 const rule_info& info(rule_id id) {
@@ -892,9 +902,9 @@ std::string describe_statements(const rule_info& r) {
     case citation::table:
       break;
   }
-  if (r.statement_v311.empty()) return std::string(r.statement_v5) + " (5.0 only)";
-  if (r.statement_v311 == r.statement_v5) return std::string(r.statement_v5);
-  return std::string(r.statement_v311) + " (3.1.1) / " + std::string(r.statement_v5) + " (5.0)";
+  if (r.statement_v311.empty()) return r.statement_v5.text() + " (5.0 only)";
+  if (r.statement_v311 == r.statement_v5) return r.statement_v5.text();
+  return r.statement_v311.text() + " (3.1.1) / " + r.statement_v5.text() + " (5.0)";
 }
 
 std::vector<violation> check_history(const history& h, const run_facts& facts) {

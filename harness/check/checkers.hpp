@@ -3,11 +3,15 @@
 // rules are one table (rules()): name, statements per version, summary, the check.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "mqtt/spec/statement_id.hpp"
 
 #include "check/facts.hpp"
 #include "check/history.hpp"
@@ -58,16 +62,50 @@ enum class citation : std::uint8_t {
   liveness,       // no statement of the standard: the run must finish and recover
 };
 
+namespace detail {
+void a_rule_cites_at_most_four_statements_per_version();
+}
+
+// The statements a rule cites in one version of the standard, each a spec::statement_id
+// (or a spec::section), so a mistyped ID does not compile.
+class statement_list {
+ public:
+  static constexpr std::size_t capacity = 4;
+
+  constexpr statement_list() = default;
+  consteval statement_list(std::initializer_list<mqtt::spec::statement_id> ids) {  // NOLINT: tables
+    if (ids.size() > capacity) detail::a_rule_cites_at_most_four_statements_per_version();
+    for (mqtt::spec::statement_id id : ids) ids_[size_++] = id;
+  }
+
+  constexpr std::span<const mqtt::spec::statement_id> ids() const { return {ids_.data(), size_}; }
+  constexpr bool empty() const { return size_ == 0; }
+  // "MQTT-3.1.2-8, MQTT-3.1.2-10", as violations and listings print them.
+  std::string text() const;
+
+  friend constexpr bool operator==(const statement_list& a, const statement_list& b) {
+    if (a.size_ != b.size_) return false;
+    for (std::size_t i = 0; i < a.size_; ++i) {
+      if (a.ids_[i] != b.ids_[i]) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::array<mqtt::spec::statement_id, capacity> ids_{};
+  std::size_t size_ = 0;
+};
+
 struct rule_info {
   rule_id id;
   std::string_view name;
-  // Statement IDs ("MQTT-4.6.0-6"), comma-separated, or a section ("§4.3.1") where the
-  // standard numbers no statement; empty where that version has no such rule (shared
+  // Statement IDs ("MQTT-4.6.0-6"), or a section ("§4.3.1") where the standard numbers no
+  // statement; empty where that version has no such rule (shared
   // subscriptions are 5.0 only: a violation then cites the 5.0 statement) or where `cites`
   // says the statement comes from elsewhere. A violation cites these, or for rules with
   // several cases (session-present) the ones of its case.
-  std::string_view statement_v311;
-  std::string_view statement_v5;
+  statement_list statement_v311;
+  statement_list statement_v5;
   std::string_view summary;
   // Checks the rule on the indexed run. Rules judged in one walk of the history share the
   // function (their violations interleave in history order); they are adjacent in the table.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mqtt/codec/types.hpp"
+#include "mqtt/spec/statement_id.hpp"
 
 namespace harness::check {
 
@@ -39,7 +40,7 @@ struct client_facts {
   // A scripted raw peer (not a client core): not expected to stay connected; when
   // raw_must_close names a statement, the broker must close its connection for breaking it.
   bool raw_peer = false;
-  std::string raw_must_close;
+  mqtt::spec::statement_id raw_must_close;
 };
 
 struct run_facts {

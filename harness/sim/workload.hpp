@@ -46,7 +46,7 @@ struct raw_send {
 struct client_spec {
   std::string name;
   std::vector<raw_send> raw;        // non-empty: a raw peer, not a client core
-  std::string raw_must_close;       // statement ID: the broker must close the raw peer's connection
+  mqtt::spec::statement_id raw_must_close;  // the broker must close the raw peer's connection
   mqtt::codec::protocol_version version = mqtt::codec::protocol_version::v3_1_1;
   // 3.1.1: Clean Session 0. 5.0: Clean Start 1 once, then a Session Expiry Interval of
   // session_expiry_s keeps the session across connections.

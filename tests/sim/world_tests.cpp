@@ -59,7 +59,7 @@ BOOST_AUTO_TEST_CASE(facts_of_tells_the_checkers_what_each_client_was_promised) 
   BOOST_TEST(shared.clients[0].subscriptions.at(0).share_group == "g");
   harness::check::run_facts malformed = facts_of(*find_workload("malformed"));
   BOOST_TEST(malformed.clients.back().raw_peer);
-  BOOST_TEST(malformed.clients.back().raw_must_close == "MQTT-3.3.1-4");
+  BOOST_TEST(malformed.clients.back().raw_must_close.text() == "MQTT-3.3.1-4");
 }
 
 BOOST_DATA_TEST_CASE(schedules_are_drawn_from_the_seed_and_sorted, bdata::make(profile_names),
