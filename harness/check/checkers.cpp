@@ -257,16 +257,21 @@ class checker {
         if (d->retain || is_will_topic(d->topic)) continue;
         const message_info* m = message(d->publisher, d->seq);
         if (!m) continue;
-        // The last request on a matching filter sent before the delivery decides.
+        // The last request on a matching filter sent before the delivery decides, unless
+        // another matching filter is still subscribed: an UNSUBSCRIBE removes only the filter
+        // it names (MQTT-3.10.4-1), and the message may have come through the other.
         const record* last_request = nullptr;
+        bool held_elsewhere = false;
         for (std::uint16_t f = 0; f < latest.size(); ++f) {
           const record* e = latest[f];
+          if (!e || !filter_matches(f, d->topic)) continue;
+          held_elsewhere = held_elsewhere || e->kind == record_kind::subscribe_invoked;
           // Records live in one vector in history order: a later address is a later record.
-          if (e && filter_matches(f, d->topic) && (!last_request || e > last_request)) {
-            last_request = e;
-          }
+          if (!last_request || e > last_request) last_request = e;
         }
-        if (!last_request || last_request->kind != record_kind::unsubscribe_invoked) continue;
+        if (held_elsewhere || !last_request || last_request->kind != record_kind::unsubscribe_invoked) {
+          continue;
+        }
         auto ack = unsubacks.find(last_request->seq);
         if (ack == unsubacks.end() || ack->second->at > d->at) continue;
         if (m->invoked->at <= ack->second->at) continue;
@@ -292,6 +297,8 @@ class checker {
           continue;
         }
         if (!acked_after(sn, e) || unsubscribed_after(sn, e)) continue;
+        // A shared subscription is sent no retained messages (5.0 §4.8.2).
+        if (shared_filter(sn, e->filter)) continue;
         for (std::uint16_t t = 0; t < f_.topics.size(); ++t) {
           if (!filter_matches(e->filter, t)) continue;
           check_retained_topic(sn, e, t);
@@ -557,6 +564,12 @@ class checker {
   bool via_shared(node_id n, std::uint16_t t) const {
     for (const subscription_facts& s : client(n).subscriptions) {
       if (!s.share_group.empty() && filter_matches(s.filter, t)) return true;
+    }
+    return false;
+  }
+  bool shared_filter(node_id n, std::uint16_t f) const {
+    for (const subscription_facts& s : client(n).subscriptions) {
+      if (s.filter == f && !s.share_group.empty()) return true;
     }
     return false;
   }

@@ -537,4 +537,56 @@ BOOST_AUTO_TEST_CASE(listed_will_topics_carry_wills) {
   BOOST_TEST(found[0].rule == "will-after-disconnect");
 }
 
+// An UNSUBSCRIBE removes the filter it names only: a message that still matches another
+// subscribed filter may come.
+BOOST_AUTO_TEST_CASE(unsubscribing_one_filter_leaves_the_others) {
+  for (bool both_gone : {false, true}) {
+    BOOST_TEST_CONTEXT("both filters unsubscribed: " << both_gone) {
+      run_builder b;
+      auto [pub, sub] = publisher_and_subscriber(b, v5, false, 0);
+      b.facts().filters.push_back("t/+");
+      const auto plus = static_cast<std::uint16_t>(b.facts().filters.size() - 1);
+      b.subscribe(30, sub, 1, plus, 0);
+      b.unsubscribe(200, sub, 2, plus);
+      if (both_gone) b.unsubscribe(250, sub, 3, f_t_all);
+      b.publish(300, pub, 0, t_a, 0);
+      b.deliver(310, sub, pub, 0, t_a, 0);
+      b.heal(heal_at);
+      std::vector<violation> found = b.check();
+      if (both_gone) {
+        BOOST_TEST_REQUIRE(found.size() == 1u);
+        BOOST_TEST(found[0].rule == "delivered-after-unsubscribe");
+      } else {
+        BOOST_TEST(found.empty(), "a rule fired: " << first_of(found));
+      }
+    }
+  }
+}
+
+// 5.0 §4.8.2: a shared subscription is sent no retained messages.
+BOOST_AUTO_TEST_CASE(a_shared_subscription_is_owed_no_retained_message) {
+  for (bool shared : {false, true}) {
+    BOOST_TEST_CONTEXT("shared: " << shared) {
+      run_builder b;
+      client_facts s = client("sub", v5, true);
+      s.subscriptions = {{f_r_all, 1, false, shared ? "g" : ""}};
+      node_id pub = b.add(client("pub", v311, false));
+      node_id sub = b.add(std::move(s));
+      b.connect_first(0, pub, 1);
+      b.connect_first(0, sub, 2);
+      b.publish(100, pub, 0, r_x, 1, true);
+      b.subscribe(200, sub, 0, f_r_all, 1);
+      b.deliver(205, sub, pub, 0, r_x, 1, false);
+      b.heal(heal_at);
+      std::vector<violation> found = b.check();
+      if (shared) {
+        BOOST_TEST(found.empty(), "a rule fired: " << first_of(found));
+      } else {
+        BOOST_TEST_REQUIRE(found.size() == 1u);
+        BOOST_TEST(found[0].rule == "retained-missing");
+      }
+    }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
