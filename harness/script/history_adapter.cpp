@@ -60,6 +60,11 @@ std::optional<std::int64_t> property(const json::object& o, std::string_view key
   return number_of(p->get_object(), key);
 }
 
+std::string text_property(const json::object& o, std::string_view key) {
+  const json::value* p = o.if_contains("properties");
+  return p && p->is_object() ? text_of(p->get_object(), key) : std::string();
+}
+
 const json::array* array_of(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   return v && v->is_array() ? &v->get_array() : nullptr;
@@ -94,6 +99,8 @@ struct will_info {
 struct conn_info {
   std::uint64_t id = 0;
   std::string client;       // the scenario's name for it
+  std::string client_id;    // the CONNECT's
+  std::string assigned_id;  // 5.0: the broker's for an empty one (CONNACK)
   std::size_t node = none;  // index into nodes
   std::size_t connect_index = none;  // the transcript entry of its CONNECT
   ms connect_at = 0;
@@ -137,14 +144,28 @@ struct publication {
   std::size_t invoked_index = 0;
   std::optional<std::size_t> acked_index;
   std::uint8_t ack_reason = 0;
-  bool completed = false;
   std::string description;
 };
 
 class builder {
  public:
-  builder(std::span<const transcript_entry> t, const history_context& ctx, ms now)
-      : t_(t), ctx_(ctx), now_(now) {}
+  builder(std::span<const transcript_entry> t, const history_context& ctx, ms now) : t_(t), ctx_(ctx) {
+    // The checkers order what happened by time, and on real sockets much happens within one
+    // millisecond: each entry gets a time of its own, a millisecond after the one before where
+    // they share one. Every judgement here uses these times, as the checkers do, and the
+    // guard against timer races widens by as much as they moved.
+    at_.reserve(t_.size());
+    ms drift = 0;
+    for (const transcript_entry& e : t_) {
+      const ms real = e.at >= ctx_.origin ? e.at - ctx_.origin : 0;
+      const ms at = at_.empty() ? real : std::max(real, at_.back() + 1);
+      drift = std::max(drift, at - real);
+      at_.push_back(at);
+    }
+    const ms real_now = now >= ctx_.origin ? now - ctx_.origin : 0;
+    now_ = at_.empty() ? real_now : std::max(real_now, at_.back() + 1);
+    guard_ = ctx_.boundary_guard_ms + drift;
+  }
 
   case_history run() {
     learn_connections();
@@ -187,19 +208,20 @@ class builder {
           if (type == "CONNACK" && !c.answered) {
             c.answered = true;
             c.accepted = small(e.packet, "reason_code", small(e.packet, "return_code", 0xFF)) == 0;
-            c.connack_at = e.at;
+            c.connack_at = at_[i];
+            c.assigned_id = text_property(e.packet, "assigned_client_identifier");
           }
           if (type == "DISCONNECT") c.server_disconnect = true;
           break;
         case transcript_entry::kind::closed:
           if (!c.end_at) {
-            c.end_at = e.at;
+            c.end_at = at_[i];
             c.ended_by_broker = true;
           }
           break;
         case transcript_entry::kind::note:
           if (e.ended_by_scenario && !c.end_at) {
-            c.end_at = e.at;
+            c.end_at = at_[i];
             c.reset_by_scenario = *e.ended_by_scenario == close_step::kind::reset;
           }
           break;
@@ -207,6 +229,7 @@ class builder {
           break;
       }
     }
+    assign_nodes();
     for (node_info& n : nodes_) {
       std::stable_sort(n.conns.begin(), n.conns.end(),
                        [&](std::size_t a, std::size_t b) { return conns_[a].connect_at < conns_[b].connect_at; });
@@ -232,7 +255,7 @@ class builder {
   void learn_connect(conn_info& c, std::size_t i) {
     const json::object& p = t_[i].packet;
     c.connect_index = i;
-    c.connect_at = t_[i].at;
+    c.connect_at = at_[i];
     c.clean = flag_of(p, "clean_start");
     auto level = number_of(p, "protocol_level").value_or(4);
     c.version = level == 5 ? protocol_version::v5 : level == 3 ? protocol_version::v3_1 : protocol_version::v3_1_1;
@@ -249,18 +272,32 @@ class builder {
       will.expires = property(wo, "message_expiry_interval").has_value();
       c.will = std::move(will);
     }
-    // A session belongs to a client identifier; an empty one gets a session of its own.
-    std::string id = text_of(p, "client_id");
-    std::string node_key = id.empty() ? "\x01" + std::to_string(c.id) : id;
-    auto [it, fresh] = node_by_key_.emplace(node_key, nodes_.size());
-    if (fresh) {
-      nodes_.emplace_back();
-      nodes_.back().client_id = id;
+    c.client_id = text_of(p, "client_id");
+  }
+
+  // A session belongs to a client identifier: the CONNECT's, or the one the broker assigned
+  // to an empty one (5.0); an empty one it did not name is a session of its own.
+  void assign_nodes() {
+    std::vector<std::size_t> order;
+    for (std::size_t ci = 0; ci < conns_.size(); ++ci) {
+      if (conns_[ci].connect_index != none) order.push_back(ci);
     }
-    node_info& n = nodes_[it->second];
-    c.node = it->second;
-    n.conns.push_back(static_cast<std::size_t>(&c - conns_.data()));
-    if (std::find(n.names.begin(), n.names.end(), c.client) == n.names.end()) n.names.push_back(c.client);
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return conns_[a].connect_index < conns_[b].connect_index; });
+    for (std::size_t ci : order) {
+      conn_info& c = conns_[ci];
+      std::string id = !c.client_id.empty() ? c.client_id : c.assigned_id;
+      std::string node_key = id.empty() ? "\x01" + std::to_string(c.id) : id;
+      auto [it, fresh] = node_by_key_.emplace(node_key, nodes_.size());
+      if (fresh) {
+        nodes_.emplace_back();
+        nodes_.back().client_id = id;
+      }
+      node_info& n = nodes_[it->second];
+      c.node = it->second;
+      n.conns.push_back(ci);
+      if (std::find(n.names.begin(), n.names.end(), c.client) == n.names.end()) n.names.push_back(c.client);
+    }
   }
 
   // The 5.0 Session Expiry Interval in force when the connection ended: the CONNECT's, or the
@@ -281,10 +318,11 @@ class builder {
       prev = &c;
     }
     if (!prev) {
-      const bool generated = !n.client_id.empty() && n.client_id.rfind(ctx_.client_id_prefix, 0) == 0;
+      // Generated identifiers are new to the broker, and so is one it assigns.
+      const bool generated = k.client_id.empty() || n.client_id.rfind(ctx_.client_id_prefix, 0) == 0;
       return generated ? session_state::not_held : session_state::undecided;
     }
-    const ms guard = ctx_.boundary_guard_ms;
+    const ms guard = guard_;
     const bool v5 = prev->version == protocol_version::v5;
     const ms t = k.connect_at;
     if (!prev->end_at || *prev->end_at > t) {
@@ -338,7 +376,7 @@ class builder {
         const std::string key = key_of(*topic, e.packet);
         const std::uint8_t qos = small(e.packet, "qos");
         const bool retain = flag_of(e.packet, "retain");
-        if (retain && text_of(e.packet, "payload_hex").empty()) retained_cleared_.insert(*topic);
+        if (retain && text_of(e.packet, "payload_hex").empty()) cleared_at_.emplace(*topic, i);
         if (qos > 0) {
           auto open = open_by_key[node].find(key);
           if (open != open_by_key[node].end() && pubs_[open->second].qos == qos) {
@@ -376,12 +414,31 @@ class builder {
         if (!ends) continue;
         p.acked_index = i;
         p.ack_reason = reason;
-        p.completed = true;
         open_by_key[node].erase(p.key);
         in_flight[node].erase(it);
       }
     }
     for (const publication& p : pubs_) pub_by_key_.emplace(p.key, &p - pubs_.data());
+    find_cleared_retained();
+  }
+
+  // A retained message cleared (an empty retained PUBLISH) and then subscribed to: whether the
+  // SUBSCRIBE came before or after the broker took the clear is unknown, and so what it owes.
+  void find_cleared_retained() {
+    for (std::size_t i = 0; i < t_.size(); ++i) {
+      const transcript_entry& e = t_[i];
+      if (e.k != transcript_entry::kind::sent || type_of(e.packet) != "SUBSCRIBE") continue;
+      const json::array* subs = array_of(e.packet, "subscriptions");
+      if (!subs) continue;
+      for (const json::value& v : *subs) {
+        if (!v.is_object()) continue;
+        std::string group;
+        const std::string bare = bare_filter(text_of(v.get_object(), "filter"), &group);
+        for (const auto& [topic, at] : cleared_at_) {
+          if (at < i && check::topic_matches(bare, topic)) retained_unjudged_.insert(topic);
+        }
+      }
+    }
   }
 
   std::size_t node_of(std::uint64_t conn) const {
@@ -460,7 +517,7 @@ class builder {
     if (!graceful) return false;
     if (*graceful) return true;  // no will, ever
     if (taken_over(c)) return false;  // whether a takeover publishes the will differs by version and broker
-    const ms guard = ctx_.boundary_guard_ms;
+    const ms guard = guard_;
     const ms due = *c.end_at + ms{effective_delay_s(c)} * 1000;
     ms publish_at = due;
     if (due != *c.end_at) {
@@ -477,12 +534,7 @@ class builder {
         return q.session == session_state::held;  // resumed in time: never published
       }
     }
-    if (now_ < publish_at + guard) {
-      const ms owed_at = publish_at + guard;
-      out_.next_decision_at = out_.next_decision_at ? std::min(*out_.next_decision_at, owed_at) : owed_at;
-      return false;
-    }
-    return true;
+    return now_ >= publish_at;  // a will not yet due is not owed yet
   }
 
   bool taken_over(const conn_info& c) const {
@@ -508,16 +560,17 @@ class builder {
   // Ordinary filters by their text; shared ones ($share/GROUP/FILTER) by group and filter,
   // as entries of their own that hold the bare filter.
   std::uint16_t filter_index(const std::string& filter, std::string* group) {
-    std::string bare = filter;
-    group->clear();
-    if (filter.rfind("$share/", 0) == 0) {
-      std::size_t slash = filter.find('/', 7);
-      if (slash != std::string::npos) {
-        *group = filter.substr(7, slash - 7);
-        bare = filter.substr(slash + 1);
-      }
-    }
+    const std::string bare = bare_filter(filter, group);
     return index_in(filter_by_name_, out_.facts.filters, *group + '\0' + bare, bare);
+  }
+
+  static std::string bare_filter(const std::string& filter, std::string* group) {
+    group->clear();
+    if (filter.rfind("$share/", 0) != 0) return filter;
+    std::size_t slash = filter.find('/', 7);
+    if (slash == std::string::npos) return filter;
+    *group = filter.substr(7, slash - 7);
+    return filter.substr(slash + 1);
   }
 
   static std::uint16_t index_in(std::map<std::string, std::uint16_t>& by, std::vector<std::string>& table,
@@ -550,7 +603,7 @@ class builder {
 
   record base(const transcript_entry& e, record_kind k, std::size_t node) const {
     record r;
-    r.at = e.at >= ctx_.origin ? e.at - ctx_.origin : 0;
+    r.at = at_[static_cast<std::size_t>(&e - t_.data())];
     r.kind = k;
     r.node = node == none ? check::no_node : static_cast<node_id>(node);
     r.conn = e.conn;
@@ -646,7 +699,7 @@ class builder {
       }
     }
     record heal;
-    heal.at = now_ >= ctx_.origin ? now_ - ctx_.origin : 0;
+    heal.at = now_;
     heal.kind = record_kind::heal;
     add(std::move(heal));
   }
@@ -665,7 +718,7 @@ class builder {
     r.qos = p.qos;
     // A retained message that may lapse, or a topic whose retained message is also cleared,
     // leaves open what a new subscriber is owed.
-    r.retain = p.retain && retained_judged_ && !p.expires && !retained_cleared_.contains(p.topic);
+    r.retain = p.retain && retained_judged_ && !p.expires && !retained_unjudged_.contains(p.topic);
     add(std::move(r));
     out_.names[message_name(p.node, p.seq)] = p.description;
   }
@@ -850,7 +903,9 @@ class builder {
 
   std::span<const transcript_entry> t_;
   const history_context& ctx_;
-  ms now_;
+  std::vector<ms> at_;  // per transcript entry: its time in the history
+  ms now_ = 0;
+  ms guard_ = 0;
   case_history out_;
   std::vector<conn_info> conns_;
   std::map<std::uint64_t, std::size_t> conn_by_id_;
@@ -860,7 +915,8 @@ class builder {
   std::map<std::string, std::size_t> pub_by_key_;
   std::map<std::string, std::size_t> key_count_;
   std::map<std::string, std::size_t> will_count_;
-  std::set<std::string> retained_cleared_;
+  std::multimap<std::string, std::size_t> cleared_at_;  // topic -> transcript index of a clear
+  std::set<std::string> retained_unjudged_;
   bool unknown_publication_ = false;
   bool retained_judged_ = true;
   std::vector<node_state> states_;

@@ -19,9 +19,11 @@ struct history_context {
   std::string client_id_prefix;  // generated client ids start with it: no session predates the case
   std::string denied_topic;      // the profile's (empty: none): what is published there may go nowhere
   bool retain_available = true;
-  ms origin = 0;  // the case's start: record times count from it
+  // The case's start: record times count from it, in milliseconds, each a millisecond after
+  // the one before where several fall in one (the checkers tell order by time).
+  ms origin = 0;
   // A reconnection this close to a session's expiry or a will's due time is a timer race that
-  // either answer wins; a will is owed only this long after it was due.
+  // either answer wins.
   ms boundary_guard_ms = 250;
 };
 
@@ -31,8 +33,6 @@ struct case_history {
   // Why the history cannot be judged at all (bytes sent that are not one packet, a malformed
   // packet from the broker, after which nothing more was read); empty: it can.
   std::string unjudgeable;
-  // When a will that is not owed yet (its delay runs) becomes owed, as a transcript time.
-  std::optional<ms> next_decision_at;
   // What the checkers' names in failure messages stand for: "m0.1" (a message) and
   // "connection 2" (one that carried a will) -> what it is.
   std::map<std::string, std::string> names;

@@ -206,10 +206,8 @@ std::vector<action> interpreter::take_actions() { return std::exchange(actions_,
 
 std::optional<ms> interpreter::next_wake() const {
   if (finished_) return std::nullopt;
-  ms wake = started_at_ + scaled(budget_ms_);
-  if (deadline_) wake = std::min(wake, *deadline_);
-  if (wake_) wake = std::min(wake, *wake_);
-  return wake;
+  ms budget = started_at_ + scaled(budget_ms_);
+  return deadline_ ? std::min(*deadline_, budget) : budget;
 }
 
 void interpreter::finish(verdict v, const std::string& message, const step* st, std::vector<std::string> expected,
@@ -291,7 +289,6 @@ void interpreter::advance(ms now) {
     ++pc_;
     step_started_ = false;
     deadline_.reset();
-    wake_.reset();
   }
 }
 
@@ -737,10 +734,8 @@ std::vector<std::string> legend(const std::string& text, const std::map<std::str
 }  // namespace
 
 // Judges the history so far; while a rule is broken, waits for what is owed to come (each
-// event looks again), until the step's deadline. A will whose delay is still running is owed
-// from when it is due: the step waits for that too, if it is before the deadline.
+// event looks again), until the step's deadline.
 interpreter::status interpreter::run_check(const step& st, const check_step& cs, ms now) {
-  wake_.reset();
   const std::string where = s_.file + ":" + std::to_string(st.pos.line) + ": check history: ";
   if (transcript_dropped_ > 0) {
     finish(verdict::error, where + "the transcript went past its bound of " + std::to_string(ctx_.transcript_max) +
@@ -772,13 +767,7 @@ interpreter::status interpreter::run_check(const step& st, const check_step& cs,
                                          : std::find(cs.rules.begin(), cs.rules.end(), r->id) != cs.rules.end());
     if (wanted) found.push_back(std::move(v));
   }
-  if (found.empty()) {
-    if (h.next_decision_at && deadline_ && *h.next_decision_at <= *deadline_ && now < *h.next_decision_at) {
-      wake_ = h.next_decision_at;
-      return status::waiting;
-    }
-    return status::done;
-  }
+  if (found.empty()) return status::done;
   if (deadline_ && now < *deadline_) return status::waiting;
   const check::violation& v = found.front();
   std::string message = v.rule + " (" + v.statement + "): " + v.message;

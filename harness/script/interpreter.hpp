@@ -134,7 +134,6 @@ class interpreter {
   std::size_t pc_ = 0;
   bool step_started_ = false;
   std::optional<ms> deadline_;
-  std::optional<ms> wake_;  // the running step wants to look again before its deadline
   ms started_at_ = 0;
   ms budget_ms_ = 0;
   ms now_ = 0;
