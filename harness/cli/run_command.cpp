@@ -165,6 +165,7 @@ int run_command(std::span<const std::string_view> args) {
       std::cerr << "mqtt-harness run: --target: " << ep.error().message << "\n";
       return exit_usage;
     }
+    o.transport = std::string(transport::to_string(ep->scheme));
     where = std::make_unique<real::real_target>(real::real_options{target, ca_file, insecure}, o.prof);
 #endif
   }

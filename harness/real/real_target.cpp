@@ -174,9 +174,12 @@ std::optional<std::string> probe_liveness(const real_options& o, const profile& 
   c.keep_alive_s = 30;
   if (p.user_name) c.user_name = *p.user_name;
   if (p.password) c.password = *p.password;
+  // The DISCONNECT goes only after the CONNACK: some brokers (RabbitMQ's Web MQTT) drop a
+  // connection whose first frame holds both.
   std::vector<std::uint8_t> bytes;
   codec::encode(c, c.version, bytes);
-  codec::encode(codec::disconnect{}, c.version, bytes);
+  std::vector<std::uint8_t> bye;
+  codec::encode(codec::disconnect{}, c.version, bye);
   std::optional<std::string> problem = "no CONNACK in time";
   codec::decode_options d;
   d.version = c.version;
@@ -187,7 +190,10 @@ std::optional<std::string> probe_liveness(const real_options& o, const profile& 
   h.on_open = [&] { self->write(bytes); };
   h.on_data = [&](std::span<const std::uint8_t> data) {
     auto err = decoder.feed(data, [&](const codec::packet& pkt) {
-      if (std::holds_alternative<codec::connack>(pkt)) problem.reset();
+      if (std::holds_alternative<codec::connack>(pkt)) {
+        problem.reset();
+        self->write(bye);
+      }
     });
     if (err) problem = "malformed answer to CONNECT: " + std::string(err->message());
     if (!problem || err) loop.stop();
@@ -200,6 +206,7 @@ std::optional<std::string> probe_liveness(const real_options& o, const profile& 
   self = &conn;
   conn.open();
   loop.run_until(loop.now_ms() + static_cast<std::uint64_t>(10'000 * p.time_factor));
+  if (!problem) loop.run_until(loop.now_ms() + linger_ms);  // the DISCONNECT goes out
   return problem;
 }
 

@@ -8,9 +8,10 @@
 
 namespace harness::run {
 
-const waiver* baseline::find(const std::string& scenario, mqtt::codec::protocol_version v) const {
+const waiver* baseline::find(const std::string& scenario, mqtt::codec::protocol_version v, const std::string& transport) const {
   for (const waiver& w : entries) {
     if (w.scenario != scenario) continue;
+    if (!w.transports.empty() && std::find(w.transports.begin(), w.transports.end(), transport) == w.transports.end()) continue;
     if (w.versions.empty() || std::find(w.versions.begin(), w.versions.end(), v) != w.versions.end()) return &w;
   }
   return nullptr;
@@ -41,8 +42,8 @@ baseline_result load_baseline(const std::string& path) {
       std::string at = path + ":" + std::to_string(node.source().begin.line);
       if (!t) return {std::nullopt, at + ": [[waive]] entries are tables"};
       for (const auto& [k, v] : *t) {
-        if (k.str() != "scenario" && k.str() != "versions" && k.str() != "statement" && k.str() != "evidence") {
-          return {std::nullopt, at + ": unknown key '" + std::string(k.str()) + "' (known: scenario, versions, statement, evidence)"};
+        if (k.str() != "scenario" && k.str() != "versions" && k.str() != "transports" && k.str() != "statement" && k.str() != "evidence") {
+          return {std::nullopt, at + ": unknown key '" + std::string(k.str()) + "' (known: scenario, versions, transports, statement, evidence)"};
         }
       }
       waiver w;
@@ -58,6 +59,15 @@ baseline_result load_baseline(const std::string& path) {
           auto pv = s ? mqtt::codec::protocol_version_from(*s) : std::nullopt;
           if (pv) w.versions.push_back(*pv);
           else return {std::nullopt, at + ": versions are \"3.1\", \"3.1.1\" or \"5\""};
+        }
+      }
+      if (const toml::array* ts = (*t)["transports"].as_array()) {
+        for (const auto& v : *ts) {
+          auto s = v.value<std::string>();
+          if (!s || (*s != "tcp" && *s != "tls" && *s != "ws" && *s != "wss")) {
+            return {std::nullopt, at + ": transports are \"tcp\", \"tls\", \"ws\" or \"wss\""};
+          }
+          w.transports.push_back(*s);
         }
       }
       b.entries.push_back(std::move(w));

@@ -14,6 +14,9 @@ namespace harness::run {
 struct waiver {
   std::string scenario;
   std::vector<mqtt::codec::protocol_version> versions;  // empty: every version
+  // "tcp", "tls", "ws", "wss" (mqtt:// counts as tcp, mqtts:// as tls); empty: every transport.
+  // A departure seen over one transport only (a broker's WebSocket listener) is waived there.
+  std::vector<std::string> transports;
   std::string statement;
   std::string evidence;
 };
@@ -23,7 +26,8 @@ struct baseline {
   std::string target;
   std::vector<waiver> entries;
 
-  const waiver* find(const std::string& scenario, mqtt::codec::protocol_version v) const;
+  // `transport` is the target's ("tcp", ..., or "sim"); waivers for other transports do not apply.
+  const waiver* find(const std::string& scenario, mqtt::codec::protocol_version v, const std::string& transport) const;
 };
 
 struct baseline_result {
@@ -31,7 +35,7 @@ struct baseline_result {
   std::string error;
 };
 
-// TOML: target = "...", then [[waive]] tables with scenario, versions, statement, evidence.
+// TOML: target = "...", then [[waive]] tables with scenario, versions, transports, statement, evidence.
 baseline_result load_baseline(const std::string& path);
 
 }  // namespace harness::run

@@ -101,6 +101,11 @@ std::map<std::string, std::string> profile::values() const {
   return v;
 }
 
+std::optional<std::pair<std::string, std::string>> profile::connect_credentials() const {
+  if (anonymous || !user_name) return std::nullopt;
+  return std::pair{*user_name, password.value_or("")};
+}
+
 profile_result parse_profile(const std::string& text, const std::string& path) {
   toml::table root;
   try {
@@ -140,7 +145,9 @@ profile_result parse_profile(const std::string& text, const std::string& path) {
     if (p.max_qos > 2) return {std::nullopt, path + ": max_qos is 0, 1 or 2"};
   }
   if (const toml::table* c = root["credentials"].as_table()) {
-    if (!r.check_keys(*c, {"user_name", "password"}, "credentials") || !r.get(*c, "user_name", p.user_name) || !r.get(*c, "password", p.password)) return fail();
+    if (!r.check_keys(*c, {"user_name", "password", "anonymous"}, "credentials") || !r.get(*c, "user_name", p.user_name) ||
+        !r.get(*c, "password", p.password) || !r.get(*c, "anonymous", p.anonymous)) return fail();
+    if (!p.anonymous && !p.user_name) return {std::nullopt, path + ": anonymous = false needs the user_name that every CONNECT then carries"};
   }
   if (const toml::table* c = root["acl"].as_table()) {
     if (!r.check_keys(*c, {"denied_topic"}, "acl") || !r.get(*c, "denied_topic", p.denied_topic)) return fail();

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mqtt/codec/types.hpp"
@@ -40,6 +41,9 @@ struct profile {
   // [credentials] and [acl]
   std::optional<std::string> user_name;
   std::optional<std::string> password;
+  // false: the broker refuses clients without credentials, so every CONNECT a scenario sends
+  // without user_name and password carries the profile's (see connect_credentials()).
+  bool anonymous = true;
   std::optional<std::string> denied_topic;
 
   // [target]: URLs by transport name (tcp, ws, tls, wss)
@@ -48,6 +52,9 @@ struct profile {
   std::set<std::string> capabilities() const;
   // $profile.KEY values for scenarios.
   std::map<std::string, std::string> values() const;
+  // The user name and password a CONNECT that writes neither carries: the profile's when the
+  // broker has no anonymous access, none otherwise.
+  std::optional<std::pair<std::string, std::string>> connect_credentials() const;
 };
 
 struct profile_result {

@@ -142,6 +142,7 @@ script::case_context context_for(const case_result& c, const run_options& o, con
   ctx.default_within_ms = o.prof.default_within_ms;
   ctx.capabilities = o.prof.capabilities();
   ctx.profile_values = o.prof.values();
+  ctx.connect_credentials = o.prof.connect_credentials();
   return ctx;
 }
 
@@ -162,7 +163,7 @@ void run_one(case_result& c, const run_options& o, target& where, case_activity*
 
 void apply_baseline(case_result& c, const run_options& o) {
   if (!o.waivers) return;
-  const waiver* w = o.waivers->find(c.sc->id, c.version);
+  const waiver* w = o.waivers->find(c.sc->id, c.version, o.transport);
   if (!w) return;
   c.waiver_note = w->statement + ": " + w->evidence;
   if (c.result == verdict::fail) c.waived = true;

@@ -43,6 +43,7 @@ struct run_options {
   std::optional<baseline> waivers;
   std::string run_id;  // makes client ids and topics unique per run
   statement_classes classes;  // for the reports; may be empty
+  std::string transport = "sim";  // the target's: sim, tcp, tls, ws, wss (for transport-specific waivers)
 };
 
 struct case_result {

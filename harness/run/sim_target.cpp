@@ -41,6 +41,7 @@ broker::options broker_options(const profile& p) {
   o.max_qos = static_cast<mqtt::codec::qos>(p.max_qos);
   o.retain_available = p.retain;
   o.allow_zero_length_client_id = p.zero_length_client_id;
+  o.allow_anonymous = p.anonymous;
   if (p.receive_maximum > 0) o.limits.inflight_max = p.receive_maximum;
   o.limits.topic_alias_max = p.topic_alias_maximum;
   if (p.maximum_packet_size > 0) o.limits.packet_size_max = p.maximum_packet_size;

@@ -156,6 +156,7 @@ class builder {
     c.version = client_.version;
     c.keep_alive_s = 60;
     c.client_id = client_.client_id;
+    bool credentials_written = false;
     for (const auto& f : fields) {
       std::string_view n = f.name;
       if (n == "version" || n == "protocol_level") {
@@ -167,9 +168,12 @@ class builder {
       } else if (n == "clean_start" || n == "clean") c.clean_start = flag(f);
       else if (n == "keep_alive") c.keep_alive_s = integer<std::uint16_t>(f);
       else if (n == "client_id") c.client_id = text(f);
-      else if (n == "user_name") c.user_name = text(f);
-      else if (n == "password") c.password = text(f);
-      else if (n == "password_hex") c.password = hex(f);
+      else if (n == "user_name" || n == "password" || n == "password_hex") {
+        credentials_written = true;
+        if (n == "user_name") c.user_name = text(f);
+        else if (n == "password") c.password = text(f);
+        else c.password = hex(f);
+      }
       else if (n.starts_with("will.")) {
         if (!c.will) c.will.emplace();
         std::string_view w = n.substr(5);
@@ -180,6 +184,10 @@ class builder {
         else if (w == "retain") c.will->retain = flag(f);
         else if (!property(c.will->props, w, f)) unknown(f, packet_type::connect);
       } else if (!property(c.props, n, f)) unknown(f, packet_type::connect);
+    }
+    if (!credentials_written && client_.credentials) {
+      c.user_name = store_.emplace_back(client_.credentials->first);
+      c.password = store_.emplace_back(client_.credentials->second);
     }
     out.version = c.version;
     out.maximum_packet_size = c.props.maximum_packet_size;

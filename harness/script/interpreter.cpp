@@ -43,6 +43,8 @@ struct interpreter::client {
   std::vector<json::object> history;  // every packet received, in order
   std::set<std::string> ignored;
   std::optional<std::uint32_t> maximum_packet_size;
+  // The broker's Maximum Packet Size from its CONNACK, for describing what the client sends.
+  std::optional<std::uint32_t> server_maximum_packet_size;
 };
 
 namespace {
@@ -58,9 +60,10 @@ std::string compact(const json::object& o) {
   return s;
 }
 
-json::object view_of(std::span<const std::uint8_t> bytes, protocol_version v) {
+json::object view_of(std::span<const std::uint8_t> bytes, protocol_version v, std::optional<std::uint32_t> server_limit) {
   codec::decode_options o;
   o.version = v;
+  if (server_limit && *server_limit > 0) o.maximum_packet_size = *server_limit;
   o.adopt_connect_version = true;
   codec::stream_decoder d(o);
   json::object view;
@@ -109,6 +112,7 @@ interpreter::client& interpreter::get(const std::string& name) {
     slot->name = name;
     slot->defaults.version = ctx_.version;
     slot->defaults.client_id = "mh" + ctx_.run_tag + name;
+    slot->defaults.credentials = ctx_.connect_credentials;
     bind_.client_ids[name] = slot->defaults.client_id;
   }
   return *slot;
@@ -166,6 +170,7 @@ void interpreter::on_bytes(std::uint64_t conn, std::span<const std::uint8_t> byt
     record({now, transcript_entry::kind::note, c->name, conn, {}, "a CONNACK in the 3.1.1 form: read as 3.1.1", line});
   }
   auto err = c->decoder->feed(bytes, [&](const codec::packet& p) {
+    if (const auto* ack = std::get_if<codec::connack>(&p)) c->server_maximum_packet_size = ack->props.maximum_packet_size;
     json::object o = wire::to_json(p, c->decoder->version());
     record({now, transcript_entry::kind::received, c->name, conn, o, {}, line});
     c->history.push_back(o);
@@ -337,6 +342,7 @@ void interpreter::open_connection(client& c, ms now) {
   c.malformed.reset();
   c.inbox.clear();
   c.maximum_packet_size.reset();
+  c.server_maximum_packet_size.reset();
   codec::decode_options o;
   o.version = c.defaults.version;
   o.receiver = codec::receiver_role::client;
@@ -347,7 +353,7 @@ void interpreter::open_connection(client& c, ms now) {
 }
 
 void interpreter::write(client& c, std::vector<std::uint8_t> bytes, const step& st, ms now) {
-  json::object view = view_of(bytes, c.defaults.version);
+  json::object view = view_of(bytes, c.defaults.version, c.server_maximum_packet_size);
   if (!c.open) {
     record({now, transcript_entry::kind::note, c.name, c.conn, view, "not sent: the connection is closed", st.pos.line});
     return;

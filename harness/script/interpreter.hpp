@@ -61,6 +61,8 @@ struct case_context {
   ms case_budget_ms = 60'000;  // slack beyond the sum of the steps' deadlines; past it, an error
   std::set<std::string> capabilities;
   std::map<std::string, std::string> profile_values;  // $profile.KEY
+  // User name and password for every CONNECT that writes neither (a broker without anonymous access).
+  std::optional<std::pair<std::string, std::string>> connect_credentials;
   std::size_t transcript_max = 4'000;                 // entries kept; the rest are counted
 };
 

@@ -103,6 +103,10 @@ evidence = "a test of the baseline: this scenario expects what the standard does
 TOML
   run 0 run "$work/bad" --baseline "$work/waive.toml" --out "$work/r" -q || return
   grep -q "1 waived" "$work/out" || fail "no waived count: $(cat "$work/out")"
+  # A waiver for another transport does not apply: the failure stays a failure.
+  sed 's|^statement|transports = ["ws"]\nstatement|' "$work/waive.toml" >"$work/waive-ws.toml"
+  run 1 run "$work/bad" --baseline "$work/waive-ws.toml" --out "$work/r" -q || return
+  grep -q "0 waived" "$work/out" || fail "a ws-only waiver applied on the simulator: $(cat "$work/out")"
   # A waiver for a scenario that passes is stale: the run fails until it is removed.
   sed -i 's|test/3.8/wrong-qos|both/3.3/qos0-round-trip|' "$work/waive.toml"
   run 1 run "$scenarios" --filter 'both/3.3/qos0-*' --baseline "$work/waive.toml" --out "$work/r" -q || return

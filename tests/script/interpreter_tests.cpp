@@ -3,6 +3,7 @@
 // `check history` on brokers with planted bugs; and the whole suite in scenarios/ parses.
 #include <boost/test/unit_test.hpp>
 
+#include "run/profile.hpp"
 #include "run/runner.hpp"
 #include "run/sim_target.hpp"
 #include "script/parse.hpp"
@@ -27,6 +28,7 @@ outcome run_text(const std::string& text, hs::protocol_version version = hs::pro
   ctx.version = version;
   ctx.capabilities = p.capabilities();
   ctx.profile_values = p.values();
+  ctx.connect_credentials = p.connect_credentials();
   auto r = hr::run_on_sim(parsed.scenarios[0], ctx, p, sim);
   BOOST_TEST_MESSAGE(r.outcome.message);
   return {r.outcome.result, std::move(r)};
@@ -229,6 +231,38 @@ BOOST_AUTO_TEST_CASE(check_history_owes_queued_messages_once_the_subscriber_is_b
   // On the reference broker the message comes, unacknowledged: nothing more is owed until it is.
   auto good = run_text(head + "check history within 1s\n");
   BOOST_TEST(static_cast<int>(good.v) == static_cast<int>(hs::verdict::pass), good.run.outcome.message);
+BOOST_AUTO_TEST_CASE(without_anonymous_access_a_connect_carries_the_profile_credentials) {
+  hr::profile p;
+  p.user_name = "harness";
+  p.password = "harness-secret";
+  p.anonymous = false;
+  // The simulated broker refuses clients without credentials; the CONNECT that writes none gets
+  // the profile's, one that writes its own keeps them, and raw bytes stay as written.
+  auto o = run_text("scenario a/b \"t\"\nspec MQTT-3.1.2-19\nversion 5\n"
+                    "connect c\nexpect c CONNACK reason=0\n"
+                    "connect d user_name=harness password=wrong\nexpect d CONNACK reason=0x86\n"
+                    "open r\nsend r raw \"10 0e 00 04 4d 51 54 54 05 02 00 3c 00 00 01 72\"\nexpect r CONNACK reason=0x87\n",
+                    hs::protocol_version::v5, p);
+  BOOST_TEST(static_cast<int>(o.v) == static_cast<int>(hs::verdict::pass), o.run.outcome.message);
+  p.anonymous = true;
+  auto anonymous = run_text("scenario a/b \"t\"\nspec MQTT-3.1.2-19\nversion 5\nconnect c\nexpect c CONNACK reason=0\n"
+                            "open r\nsend r raw \"10 0e 00 04 4d 51 54 54 05 02 00 3c 00 00 01 72\"\nexpect r CONNACK reason=0\n",
+                            hs::protocol_version::v5, p);
+  BOOST_TEST(static_cast<int>(anonymous.v) == static_cast<int>(hs::verdict::pass), anonymous.run.outcome.message);
+}
+
+BOOST_AUTO_TEST_CASE(a_profile_says_whether_the_broker_has_anonymous_access) {
+  auto open = hr::parse_profile("[credentials]\nuser_name = \"u\"\npassword = \"p\"\n", "open.toml");
+  BOOST_TEST_REQUIRE(open.value.has_value(), open.error);
+  BOOST_TEST(!open.value->connect_credentials().has_value());
+  auto closed = hr::parse_profile("[credentials]\nuser_name = \"u\"\npassword = \"p\"\nanonymous = false\n", "closed.toml");
+  BOOST_TEST_REQUIRE(closed.value.has_value(), closed.error);
+  BOOST_TEST_REQUIRE(closed.value->connect_credentials().has_value());
+  BOOST_TEST(closed.value->connect_credentials()->first == "u");
+  BOOST_TEST(closed.value->connect_credentials()->second == "p");
+  auto nobody = hr::parse_profile("[credentials]\nanonymous = false\n", "nobody.toml");
+  BOOST_TEST(!nobody.value.has_value());
+  BOOST_TEST(nobody.error.find("anonymous = false needs the user_name") != std::string::npos, nobody.error);
 }
 
 BOOST_AUTO_TEST_CASE(the_suite_parses) {
