@@ -231,6 +231,8 @@ BOOST_AUTO_TEST_CASE(check_history_owes_queued_messages_once_the_subscriber_is_b
   // On the reference broker the message comes, unacknowledged: nothing more is owed until it is.
   auto good = run_text(head + "check history within 1s\n");
   BOOST_TEST(static_cast<int>(good.v) == static_cast<int>(hs::verdict::pass), good.run.outcome.message);
+}
+
 BOOST_AUTO_TEST_CASE(without_anonymous_access_a_connect_carries_the_profile_credentials) {
   hr::profile p;
   p.user_name = "harness";
