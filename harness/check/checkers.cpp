@@ -212,8 +212,10 @@ class checker {
           it->second = d;
           continue;
         }
+        // Acknowledged before the later one was published: first in the history, which orders
+        // records of one millisecond as they happened (one vector: a lower address is earlier).
         const bool received_first =
-            m->invoked->qos == 0 || (m->acked && m->acked->at < later->invoked->at);
+            m->invoked->qos == 0 || (m->acked && m->acked < later->invoked);
         if (!received_first) continue;
         report(rule_id::order, d->node,
                name(d->node) + " received " + msg_name(d->publisher, d->seq) + " after " +
@@ -256,16 +258,21 @@ class checker {
         if (d->retain || is_will_topic(d->topic)) continue;
         const message_info* m = message(d->publisher, d->seq);
         if (!m) continue;
-        // The last request on a matching filter sent before the delivery decides.
+        // The last request on a matching filter sent before the delivery decides, unless
+        // another matching filter is still subscribed: an UNSUBSCRIBE removes only the filter
+        // it names (MQTT-3.10.4-1), and the message may have come through the other.
         const record* last_request = nullptr;
+        bool held_elsewhere = false;
         for (std::uint16_t f = 0; f < latest.size(); ++f) {
           const record* e = latest[f];
+          if (!e || !filter_matches(f, d->topic)) continue;
+          held_elsewhere = held_elsewhere || e->kind == record_kind::subscribe_invoked;
           // Records live in one vector in history order: a later address is a later record.
-          if (e && filter_matches(f, d->topic) && (!last_request || e > last_request)) {
-            last_request = e;
-          }
+          if (!last_request || e > last_request) last_request = e;
         }
-        if (!last_request || last_request->kind != record_kind::unsubscribe_invoked) continue;
+        if (held_elsewhere || !last_request || last_request->kind != record_kind::unsubscribe_invoked) {
+          continue;
+        }
         auto ack = unsubacks.find(last_request->seq);
         if (ack == unsubacks.end() || ack->second->at > d->at) continue;
         if (m->invoked->at <= ack->second->at) continue;
@@ -291,6 +298,8 @@ class checker {
           continue;
         }
         if (!acked_after(sn, e) || unsubscribed_after(sn, e)) continue;
+        // A shared subscription is sent no retained messages (5.0 §4.8.2).
+        if (shared_filter(sn, e->filter)) continue;
         for (std::uint16_t t = 0; t < f_.topics.size(); ++t) {
           if (!filter_matches(e->filter, t)) continue;
           check_retained_topic(sn, e, t);
@@ -308,9 +317,8 @@ class checker {
       for (const record* d : nodes_[s].deliveries) {
         if (!is_will_topic(d->topic)) continue;
         auto it = conns_.find(d->conn);
-        bool known = it != conns_.end() && it->second.node < nodes_.size() &&
-                     client(it->second.node).will &&
-                     d->topic == client(it->second.node).will->topic;
+        const will_facts* will = it != conns_.end() ? will_of(d->conn, it->second) : nullptr;
+        bool known = will && d->topic == will->topic;
         if (!known) {
           report(rule_id::will_invented, d->node,
                  name(d->node) + " received a will on " + topic(d->topic) +
@@ -343,9 +351,10 @@ class checker {
       }
     }
     for (const auto& [id, c] : conns_) {
-      if (c.node >= nodes_.size() || !client(c.node).will || client(c.node).will->qos == 0) continue;
+      const will_facts* will = will_of(id, c);
+      if (!will || will->qos == 0) continue;
       if (expected_will(c) != will_fate::published) continue;
-      const std::uint16_t t = client(c.node).will->topic;
+      const std::uint16_t t = will->topic;
       for (const held_subscription& h : held_) {
         if (!filter_matches(h.filter, t) || h.since >= c.end->at) continue;
         if (delivered.count({h.node, id})) continue;
@@ -537,8 +546,16 @@ class checker {
     return m.invoked ? &m : nullptr;
   }
   bool is_will_topic(std::uint16_t t) const {
-    return t < f_.topics.size() && !f_.will_topic_prefix.empty() &&
-           f_.topics[t].rfind(f_.will_topic_prefix, 0) == 0;
+    if (t >= f_.topics.size()) return false;
+    if (std::find(f_.will_topics.begin(), f_.will_topics.end(), t) != f_.will_topics.end()) return true;
+    return !f_.will_topic_prefix.empty() && f_.topics[t].rfind(f_.will_topic_prefix, 0) == 0;
+  }
+  // The will a connection carried: its own facts where the producer gave them, else its client's.
+  const will_facts* will_of(std::uint64_t conn, const conn_info& c) const {
+    auto it = f_.connections.find(conn);
+    if (it != f_.connections.end()) return it->second.will ? &*it->second.will : nullptr;
+    if (c.node >= nodes_.size() || !client(c.node).will) return nullptr;
+    return &*client(c.node).will;
   }
   bool filter_matches(std::uint16_t f, std::uint16_t t) const {
     return f < f_.filters.size() && t < f_.topics.size() &&
@@ -548,6 +565,12 @@ class checker {
   bool via_shared(node_id n, std::uint16_t t) const {
     for (const subscription_facts& s : client(n).subscriptions) {
       if (!s.share_group.empty() && filter_matches(s.filter, t)) return true;
+    }
+    return false;
+  }
+  bool shared_filter(node_id n, std::uint16_t f) const {
+    for (const subscription_facts& s : client(n).subscriptions) {
+      if (s.filter == f && !s.share_group.empty()) return true;
     }
     return false;
   }
@@ -693,8 +716,8 @@ class checker {
   will_fate expected_will(const conn_info& c) const {
     if (!c.delivered_connect || !c.end) return will_fate::not_published;
     if (c.end->graceful || c.end->crash) return will_fate::not_published;
-    const client_facts& cf = client(c.node);
-    const std::uint32_t delay_s = cf.will ? cf.will->delay_s : 0;
+    const will_facts* will = will_of(c.delivered_connect->conn, c);
+    const std::uint32_t delay_s = will ? will->delay_s : 0;
     const sim_ms due = c.end->at + sim_ms{delay_s} * 1000;
     sim_ms publish_at = due;
     if (delay_s != 0) {
@@ -730,8 +753,18 @@ class checker {
   // arrives; nullopt when a timer race makes either answer right.
   std::optional<bool> session_must_exist(node_id n, const record* cd) const {
     const record* prev = previous_connect(n, cd);
+    if (prev && crash_between(prev->at, cd->at)) return false;
+    // The producer's own answer for this connection comes first.
+    if (auto own = f_.connections.find(cd->conn); own != f_.connections.end()) {
+      using state = connection_facts::session_state;
+      switch (own->second.session_at_connect) {
+        case state::held: return true;
+        case state::not_held: return false;
+        case state::undecided: return std::nullopt;
+        case state::from_client_facts: break;
+      }
+    }
     if (!prev) return false;
-    if (crash_between(prev->at, cd->at)) return false;
     // 3.1.1 sessions of Clean Session 0 never expire here; 5.0 ones after the interval.
     const client_facts& cf = client(n);
     auto it = conns_.find(prev->conn);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,13 +44,31 @@ struct client_facts {
   mqtt::spec::statement_id raw_must_close;
 };
 
+// What one connection carried, for producers that know it per connection: a scripted client
+// changes its will and session from one connection to the next, where the simulator's clients
+// keep theirs. A connection listed in run_facts::connections is judged by these, not by its
+// client's will and session expiry.
+struct connection_facts {
+  std::optional<will_facts> will;  // the will its CONNECT carried; none: no will to judge
+  // Whether the broker held the client's session when this connection's Clean Start 0 CONNECT
+  // arrived, as the producer worked it out from the CONNECTs and DISCONNECTs before it;
+  // `from_client_facts` leaves it to the client's facts, `undecided` (a timer race, an unknown
+  // CONNECT in between) makes either Session Present right.
+  enum class session_state : std::uint8_t { from_client_facts, held, not_held, undecided };
+  session_state session_at_connect = session_state::from_client_facts;
+};
+
 struct run_facts {
   std::vector<std::string> topics;   // record::topic indexes these
   std::vector<std::string> filters;  // record::filter and subscription_facts::filter index these
   // Topics starting with this carry only wills, whose deliveries name the connection that
   // ended (record::conn); empty: no topic does.
   std::string will_topic_prefix;
+  // Topics (indexes into `topics`) that carry only wills, besides those under the prefix; a
+  // topic's string may be listed twice, once for its wills and once for its other messages.
+  std::vector<std::uint16_t> will_topics;
   std::vector<client_facts> clients;  // record::node indexes these
+  std::map<std::uint64_t, connection_facts> connections;  // by record::conn; may be empty
   // The run was stopped by its event budget before it finished: the history is incomplete.
   bool event_budget_exhausted = false;
   std::uint64_t events_max = 0;

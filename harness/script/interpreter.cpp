@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <cmath>
 
 #include "mqtt/codec/decoder.hpp"
+#include "script/history_adapter.hpp"
 #include "wire/hex.hpp"
 #include "wire/packet_json.hpp"
 
@@ -100,6 +102,7 @@ interpreter::interpreter(const scenario& s, case_context ctx) : s_(s), ctx_(std:
     if (const auto* e = std::get_if<expect_step>(&st.body)) budget_ms_ += e->duration_ms.value_or(ctx_.default_within_ms);
     else if (const auto* w = std::get_if<wait_step>(&st.body)) budget_ms_ += w->duration_ms;
     else if (std::holds_alternative<connect_step>(st.body)) budget_ms_ += ctx_.default_within_ms;
+    else if (const auto* c = std::get_if<check_step>(&st.body)) budget_ms_ += c->duration_ms.value_or(ctx_.default_within_ms);
   }
 }
 
@@ -323,6 +326,9 @@ interpreter::status interpreter::run_step(const step& st, ms now) {
             std::erase_if(c.inbox, [&](const json::object& o) { return o.at("type").as_string() == name; });
           }
           return status::done;
+        } else if constexpr (std::is_same_v<T, check_step>) {
+          if (first) deadline_ = now + scaled(body.duration_ms.value_or(ctx_.default_within_ms));
+          return run_check(st, body, now);
         } else {
           return run_assert(st, body);
         }
@@ -419,7 +425,7 @@ interpreter::status interpreter::run_close(const close_step& cs, ms now) {
   const char* what = cs.k == close_step::kind::close ? "closed by the scenario (FIN)"
                      : cs.k == close_step::kind::reset ? "reset by the scenario (RST)"
                                                        : "half-closed by the scenario (FIN, still reading)";
-  record({now, transcript_entry::kind::note, c.name, c.conn, {}, what, 0});
+  record({now, transcript_entry::kind::note, c.name, c.conn, {}, what, 0, cs.k});
   if (cs.k != close_step::kind::half_close) {
     c.open = false;
     c.opening = false;
@@ -696,6 +702,91 @@ interpreter::status interpreter::run_assert(const step& st, const assert_step& a
     fail_step(st, false, "expected " + want + " in the order " + a.by_field + " = " + json::serialize(wanted),
               {json::serialize(wanted)}, json::serialize(got));
   }
+  return status::done;
+}
+
+namespace {
+
+// A reconnection this close to a timer's edge (scaled by the time factor) is not judged.
+constexpr ms boundary_guard_ms = 250;
+
+// The checkers name messages m<client>.<seq> and connections "connection <id>": what each
+// one that `text` names is, in the order named.
+std::vector<std::string> legend(const std::string& text, const std::map<std::string, std::string>& names) {
+  auto digits_from = [&](std::size_t at) {
+    while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at]))) ++at;
+    return at;
+  };
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (i > 0 && std::isalnum(static_cast<unsigned char>(text[i - 1]))) continue;
+    std::size_t end = 0;
+    if (text[i] == 'm') {
+      std::size_t dot = digits_from(i + 1);
+      if (dot == i + 1 || dot >= text.size() || text[dot] != '.') continue;
+      end = digits_from(dot + 1);
+      if (end == dot + 1) continue;
+    } else if (text.compare(i, 11, "connection ") == 0) {
+      end = digits_from(i + 11);
+      if (end == i + 11) continue;
+    } else {
+      continue;
+    }
+    std::string name = text.substr(i, end - i);
+    auto it = names.find(name);
+    if (it != names.end() && seen.insert(name).second) out.push_back(name + " is " + it->second);
+  }
+  return out;
+}
+
+}  // namespace
+
+// Judges the history so far; while a rule is broken, waits for what is owed to come (each
+// event looks again), until the step's deadline.
+interpreter::status interpreter::run_check(const step& st, const check_step& cs, ms now) {
+  const std::string where = s_.file + ":" + std::to_string(st.pos.line) + ": check history: ";
+  if (transcript_dropped_ > 0) {
+    finish(verdict::error, where + "the transcript went past its bound of " + std::to_string(ctx_.transcript_max) +
+                               " entries, so the history is incomplete", &st);
+    return status::done;
+  }
+  history_context hc;
+  hc.topic_prefix = bind_.topic_prefix;
+  hc.client_id_prefix = "mh" + ctx_.run_tag;
+  if (auto d = ctx_.profile_values.find("denied_topic"); d != ctx_.profile_values.end()) hc.denied_topic = d->second;
+  hc.retain_available = ctx_.capabilities.contains("retain");
+  hc.origin = started_at_;
+  hc.boundary_guard_ms = scaled(boundary_guard_ms);
+  case_history h = build_case_history(transcript_, hc, now);
+  if (!h.unjudgeable.empty()) {
+    finish(verdict::error, where + h.unjudgeable, &st);
+    return status::done;
+  }
+  std::vector<check::violation> found;
+  std::string judged;
+  for (const check::rule_info& r : check::rules()) {
+    bool wanted = cs.rules.empty() ? judged_in_scenarios(r.id)
+                                   : std::find(cs.rules.begin(), cs.rules.end(), r.id) != cs.rules.end();
+    if (wanted) judged += (judged.empty() ? "" : ", ") + std::string(r.name);
+  }
+  for (check::violation& v : check::check_history(h.history, h.facts)) {
+    const check::rule_info* r = check::find_rule(v.rule);
+    bool wanted = r && (cs.rules.empty() ? judged_in_scenarios(r->id)
+                                         : std::find(cs.rules.begin(), cs.rules.end(), r->id) != cs.rules.end());
+    if (wanted) found.push_back(std::move(v));
+  }
+  if (found.empty()) return status::done;
+  if (deadline_ && now < *deadline_) return status::waiting;
+  const check::violation& v = found.front();
+  std::string message = v.rule + " (" + v.statement + "): " + v.message;
+  if (found.size() > 1) message += " (and " + std::to_string(found.size() - 1) + " more)";
+  std::string actual;
+  for (const std::string& e : v.evidence) actual += (actual.empty() ? "" : "\n") + e;
+  std::string named = v.message;
+  for (const std::string& e : v.evidence) named += " " + e;
+  for (const std::string& l : legend(named, h.names)) actual += (actual.empty() ? "" : "\n") + l;
+  fail_step(st, false, "check history: " + message, {"no violation of " + judged}, actual);
   return status::done;
 }
 

@@ -47,6 +47,8 @@ struct transcript_entry {
   boost::json::object packet;  // sent / received: the decoded packet (or {"raw_hex": ...})
   std::string text;            // closed: how; note: what happened
   int line = 0;                // the step that sent it, or was running when it arrived
+  // note: the scenario ended the connection itself (`close`, `reset`, `half-close`).
+  std::optional<close_step::kind> ended_by_scenario = std::nullopt;
 };
 
 // What a case needs from its run: the version, what makes its names unique, the target's
@@ -105,6 +107,7 @@ class interpreter {
   status run_expect(const step& st, const expect_step& e, ms now);
   status run_close(const close_step& c, ms now);
   status run_assert(const step& st, const assert_step& a);
+  status run_check(const step& st, const check_step& c, ms now);
   status expect_one_of(const step& st, const expect_step& e, client& c, ms now);
   status expect_unordered(const step& st, const expect_step& e, client& c, ms now);
 

@@ -9,6 +9,7 @@
 #include "mqtt/codec/error.hpp"
 #include "mqtt/spec/statements.hpp"
 #include "script/fields.hpp"
+#include "script/history_adapter.hpp"
 
 namespace harness::script {
 namespace {
@@ -367,9 +368,11 @@ class parser {
       st.body = std::move(g);
     } else if (verb == "assert") {
       st.body = parse_assert();
+    } else if (verb == "check") {
+      st.body = parse_check();
     } else {
       fail(kw, "unknown step '" + verb +
-                   "' (steps: connect, open, send, expect, require, close, half-close, reset, wait, ignore, assert)");
+                   "' (steps: connect, open, send, expect, require, close, half-close, reset, wait, ignore, assert, check)");
     }
     return st;
   }
@@ -640,6 +643,40 @@ class parser {
     }
     end_of_line();
     return a;
+  }
+
+  // `check history [rules R1,R2,...] [within DUR]`
+  check_step parse_check() {
+    check_step c;
+    if (!is_word("history")) fail(peek(), "expected 'history' ('check history [rules R1,R2] [within DUR]')");
+    ++i_;
+    if (is_word("rules")) {
+      ++i_;
+      while (true) {
+        const token& t = peek();
+        std::string name = expect_word("a rule name (such as qos1-lost)");
+        const check::rule_info* r = check::find_rule(name);
+        if (!r) throw failure(t.pos, "unknown rule '" + name + "' (rules: " + judged_rule_names() + ")");
+        if (!judged_in_scenarios(r->id)) {
+          throw failure(t.pos, "rule '" + name + "' is the simulator's own, not judged in scenarios (rules: " +
+                                   judged_rule_names() + ")");
+        }
+        if (std::find(c.rules.begin(), c.rules.end(), r->id) == c.rules.end()) c.rules.push_back(r->id);
+        if (peek().k != token::kind::comma) break;
+        ++i_;
+      }
+    }
+    c.duration_ms = trailing_duration("within");
+    end_of_line();
+    return c;
+  }
+
+  static std::string judged_rule_names() {
+    std::string s;
+    for (const check::rule_info& r : check::rules()) {
+      if (judged_in_scenarios(r.id)) s += (s.empty() ? "" : ", ") + std::string(r.name);
+    }
+    return s;
   }
 
   std::vector<token> toks_;

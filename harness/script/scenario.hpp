@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "check/checkers.hpp"
 #include "mqtt/codec/types.hpp"
 
 namespace harness::script {
@@ -130,8 +131,15 @@ struct assert_step {
   std::vector<term> sequence;
 };
 
+// The history checkers (harness/check) on everything the case's clients sent and received so
+// far: `check history [rules R1,R2] [within DUR]`. Owed messages and wills may take DUR to come.
+struct check_step {
+  std::vector<check::rule_id> rules;  // empty: every rule a scenario's history is judged by
+  std::optional<ms> duration_ms;
+};
+
 using step_body = std::variant<connect_step, send_step, expect_step, close_step, wait_step,
-                               ignore_step, assert_step>;
+                               ignore_step, assert_step, check_step>;
 
 struct step {
   step_body body;

@@ -161,6 +161,20 @@ const std::vector<rule_case>& rule_cases() {
          b.deliver(170, sub, pub, broken ? 0 : 1, t_a, 0);
          b.heal(heal_at);
        }},
+      {"order",
+       "QoS 1 messages delivered the other way round, the first acknowledged in the millisecond "
+       "the second was published",
+       {v311, v5},
+       [](run_builder& b, protocol_version v, bool broken) {
+         auto [pub, sub] = publisher_and_subscriber(b, v, false, 1);
+         b.publish_only(100, pub, 0, t_a, 1);
+         b.acknowledge(150, pub, 0);
+         b.publish_only(150, pub, 1, t_a, 1);
+         b.acknowledge(151, pub, 1);
+         b.deliver(160, sub, pub, broken ? 1 : 0, t_a, 1);
+         b.deliver(170, sub, pub, broken ? 0 : 1, t_a, 1);
+         b.heal(heal_at);
+       }},
       {"qos1-lost", "an acknowledged QoS 1 message never reaches a persistent subscriber",
        {v311, v5},
        [](run_builder& b, protocol_version v, bool broken) { owed_message(b, v, broken, 1); }},
@@ -452,6 +466,127 @@ BOOST_AUTO_TEST_CASE(a_broker_crash_in_a_qos2_flow_excuses_a_second_delivery) {
       } else {
         BOOST_TEST_REQUIRE(found.size() == 1u);
         BOOST_TEST(found[0].rule == "qos2-duplicate");
+      }
+    }
+  }
+}
+
+// Producers that know each connection's will and session (scripted clients) say so per
+// connection; those facts win over the client's.
+BOOST_AUTO_TEST_CASE(a_connection_s_own_will_is_judged_instead_of_its_client_s) {
+  using harness::check::connection_facts;
+  for (bool own_will : {false, true}) {
+    BOOST_TEST_CONTEXT("the lost connection carried a will: " << own_will) {
+      run_builder b;
+      // The client's facts name a will; only the connection's own facts decide.
+      auto [pub, watcher] = publisher_with_will(b, v5, false);
+      connection_facts c;
+      if (own_will) c.will = will_facts{will_pub, 1, 0};
+      b.facts().connections[1] = c;
+      b.lose(500, pub, 1);
+      b.connect(800, pub, 3, true, false);
+      b.heal(heal_at);
+      std::vector<violation> found = b.check();
+      if (own_will) {
+        BOOST_TEST_REQUIRE(found.size() == 1u);
+        BOOST_TEST(found[0].rule == "will-missing");
+      } else {
+        BOOST_TEST(found.empty(), "a rule fired: " << first_of(found));
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_connection_s_own_session_state_decides_session_present) {
+  using state = harness::check::connection_facts::session_state;
+  struct row {
+    state s;
+    bool session_present;
+    bool fires;
+  };
+  // The client's facts would keep the session (persistent, 5.0, an hour).
+  for (row r : {row{state::held, false, true}, row{state::held, true, false},
+                row{state::not_held, true, true}, row{state::not_held, false, false},
+                row{state::undecided, true, false}, row{state::undecided, false, false},
+                row{state::from_client_facts, false, true}}) {
+    BOOST_TEST_CONTEXT("state " << static_cast<int>(r.s) << ", session present "
+                                << r.session_present) {
+      run_builder b;
+      node_id c = b.add(client("c", v5, true));
+      b.connect_first(0, c, 1);
+      b.lose(500, c, 1);
+      b.connect(800, c, 2, false, r.session_present);
+      b.facts().connections[2].session_at_connect = r.s;
+      b.heal(heal_at);
+      std::vector<violation> found = b.check();
+      BOOST_TEST(found.size() == (r.fires ? 1u : 0u), first_of(found));
+      if (!found.empty()) BOOST_TEST(found[0].rule == "session-present");
+    }
+  }
+}
+
+// A topic listed in will_topics carries wills though no prefix marks it.
+BOOST_AUTO_TEST_CASE(listed_will_topics_carry_wills) {
+  run_builder b;
+  b.facts().will_topic_prefix.clear();
+  b.facts().will_topics = {will_pub};
+  auto [pub, watcher] = publisher_with_will(b, v5, false);
+  b.disconnect(500, pub, 1);
+  b.deliver_will(510, watcher, 1, will_pub);
+  b.connect(800, pub, 3, true, false);
+  b.heal(heal_at);
+  std::vector<violation> found = b.check();
+  BOOST_TEST_REQUIRE(found.size() == 1u);
+  BOOST_TEST(found[0].rule == "will-after-disconnect");
+}
+
+// An UNSUBSCRIBE removes the filter it names only: a message that still matches another
+// subscribed filter may come.
+BOOST_AUTO_TEST_CASE(unsubscribing_one_filter_leaves_the_others) {
+  for (bool both_gone : {false, true}) {
+    BOOST_TEST_CONTEXT("both filters unsubscribed: " << both_gone) {
+      run_builder b;
+      auto [pub, sub] = publisher_and_subscriber(b, v5, false, 0);
+      b.facts().filters.push_back("t/+");
+      const auto plus = static_cast<std::uint16_t>(b.facts().filters.size() - 1);
+      b.subscribe(30, sub, 1, plus, 0);
+      b.unsubscribe(200, sub, 2, plus);
+      if (both_gone) b.unsubscribe(250, sub, 3, f_t_all);
+      b.publish(300, pub, 0, t_a, 0);
+      b.deliver(310, sub, pub, 0, t_a, 0);
+      b.heal(heal_at);
+      std::vector<violation> found = b.check();
+      if (both_gone) {
+        BOOST_TEST_REQUIRE(found.size() == 1u);
+        BOOST_TEST(found[0].rule == "delivered-after-unsubscribe");
+      } else {
+        BOOST_TEST(found.empty(), "a rule fired: " << first_of(found));
+      }
+    }
+  }
+}
+
+// 5.0 §4.8.2: a shared subscription is sent no retained messages.
+BOOST_AUTO_TEST_CASE(a_shared_subscription_is_owed_no_retained_message) {
+  for (bool shared : {false, true}) {
+    BOOST_TEST_CONTEXT("shared: " << shared) {
+      run_builder b;
+      client_facts s = client("sub", v5, true);
+      s.subscriptions = {{f_r_all, 1, false, shared ? "g" : ""}};
+      node_id pub = b.add(client("pub", v311, false));
+      node_id sub = b.add(std::move(s));
+      b.connect_first(0, pub, 1);
+      b.connect_first(0, sub, 2);
+      b.publish(100, pub, 0, r_x, 1, true);
+      b.subscribe(200, sub, 0, f_r_all, 1);
+      b.deliver(205, sub, pub, 0, r_x, 1, false);
+      b.heal(heal_at);
+      std::vector<violation> found = b.check();
+      if (shared) {
+        BOOST_TEST(found.empty(), "a rule fired: " << first_of(found));
+      } else {
+        BOOST_TEST_REQUIRE(found.size() == 1u);
+        BOOST_TEST(found[0].rule == "retained-missing");
       }
     }
   }

@@ -1,6 +1,6 @@
 // The interpreter on the simulated reference broker: verdicts, messages that name the step and
-// every acceptable outcome, captures, quiet windows in virtual time, skips and preconditions;
-// and the whole suite in scenarios/ parses.
+// every acceptable outcome, captures, quiet windows in virtual time, skips and preconditions,
+// `check history` on brokers with planted bugs; and the whole suite in scenarios/ parses.
 #include <boost/test/unit_test.hpp>
 
 #include "run/profile.hpp"
@@ -18,7 +18,8 @@ struct outcome {
   hr::case_run run;
 };
 
-outcome run_text(const std::string& text, hs::protocol_version version = hs::protocol_version::v5, hr::profile p = {}) {
+outcome run_text(const std::string& text, hs::protocol_version version = hs::protocol_version::v5, hr::profile p = {},
+                 const hr::sim_options& sim = {}) {
   auto parsed = hs::parse_scenarios(text, "t.scenario");
   for (const auto& e : parsed.errors) BOOST_TEST_MESSAGE(e.format());
   BOOST_TEST_REQUIRE(parsed.errors.empty());
@@ -28,7 +29,7 @@ outcome run_text(const std::string& text, hs::protocol_version version = hs::pro
   ctx.capabilities = p.capabilities();
   ctx.profile_values = p.values();
   ctx.connect_credentials = p.connect_credentials();
-  auto r = hr::run_on_sim(parsed.scenarios[0], ctx, p, {});
+  auto r = hr::run_on_sim(parsed.scenarios[0], ctx, p, sim);
   BOOST_TEST_MESSAGE(r.outcome.message);
   return {r.outcome.result, std::move(r)};
 }
@@ -106,6 +107,130 @@ BOOST_AUTO_TEST_CASE(capabilities_the_profile_lacks_are_skipped) {
   BOOST_TEST_REQUIRE(cases.size() == 2u);
   BOOST_TEST(static_cast<int>(cases[0].result) == static_cast<int>(hs::verdict::skip));
   BOOST_TEST(cases[0].skip_reason == "the profile lacks 'qos2'");
+}
+
+// `check history` judges the case's traffic by the checkers' rules: a broker with a planted bug
+// fails the step with the rule and the statement it breaks, the reference broker passes.
+namespace {
+
+hr::sim_options planted(const std::string& bug) {
+  hr::sim_options o;
+  o.planted_bug = bug;
+  return o;
+}
+
+const char* name_of(hs::protocol_version v) { return v == hs::protocol_version::v5 ? "5.0" : "3.1.1"; }
+
+void expect_check_failure(const outcome& o, const std::string& rule, const std::string& statement) {
+  BOOST_TEST(static_cast<int>(o.v) == static_cast<int>(hs::verdict::fail), o.run.outcome.message);
+  const std::string want = "check history: " + rule + " (" + statement + "): ";
+  BOOST_TEST(o.run.outcome.message.find(want) != std::string::npos, o.run.outcome.message);
+  BOOST_TEST(!o.run.outcome.actual.empty());
+  BOOST_TEST_MESSAGE(o.run.outcome.message << "\n" << o.run.outcome.actual);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(check_history_catches_a_qos2_message_sent_again_after_its_pubrel) {
+  // The subscriber takes the message, PUBREC, PUBREL, and goes before its PUBCOMP.
+  std::string text =
+      "scenario a/b \"t\"\nspec 3.1.1 MQTT-4.3.3-2\nspec 5 MQTT-4.3.3-10\nversion all\n"
+      "[3.1.1] connect s clean=0\n[5] connect s clean=0 session_expiry_interval=300\nrequire s CONNACK reason=0\n"
+      "send s SUBSCRIBE id=1 filter=$t/a qos=2\nrequire s SUBACK id=1 reason_codes=[2]\n"
+      "connect p\nrequire p CONNACK reason=0\n"
+      "send p PUBLISH topic=$t/a qos=2 id=1 payload=\"once\"\nrequire p PUBREC id=1\nsend p PUBREL id=1\nrequire p PUBCOMP id=1\n"
+      "expect s PUBLISH topic=$t/a qos=2 payload=\"once\" as m\nsend s PUBREC id=$m.packet_id\nexpect s PUBREL id=$m.packet_id\n"
+      "close s\n"
+      "[3.1.1] connect s clean=0\n[5] connect s clean=0 session_expiry_interval=300\nrequire s CONNACK reason=0 session_present=1\n"
+      "wait 300ms\ncheck history within 1s\n"
+      "expect s PUBREL id=$m.packet_id\nsend s PUBCOMP id=$m.packet_id\n";
+  for (auto v : {hs::protocol_version::v3_1_1, hs::protocol_version::v5}) {
+    BOOST_TEST_CONTEXT(name_of(v)) {
+      auto bad = run_text(text, v, {}, planted("qos2-duplicate-on-reconnect"));
+      expect_check_failure(bad, "qos2-duplicate",
+                           v == hs::protocol_version::v5 ? "MQTT-4.3.3-6, MQTT-4.3.3-10" : "MQTT-4.3.3-1, MQTT-4.3.3-2");
+      BOOST_TEST(bad.run.outcome.line == 24);
+      BOOST_TEST(bad.run.outcome.actual.find("is p's PUBLISH on mh/") != std::string::npos, bad.run.outcome.actual);
+      auto good = run_text(text, v);
+      BOOST_TEST(static_cast<int>(good.v) == static_cast<int>(hs::verdict::pass), good.run.outcome.message);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(check_history_catches_a_will_lost_at_a_keep_alive_timeout) {
+  std::string text =
+      "scenario a/b \"t\"\nspec MQTT-3.1.2-8\nversion all\n"
+      "connect s\nrequire s CONNACK reason=0\n"
+      "send s SUBSCRIBE id=1 filter=$t/will qos=1\nrequire s SUBACK id=1 reason_codes=[1]\n"
+      "connect w keep_alive=1 will.topic=$t/will will.payload=\"gone\" will.qos=1\nrequire w CONNACK reason=0\n"
+      "expect w closed within 5s\n"
+      "check history within 2s\n"
+      "expect s PUBLISH topic=$t/will payload=\"gone\" qos=1 as m\nsend s PUBACK id=$m.packet_id\n"
+      "check history rules will-missing,will-unexpected\n";
+  for (auto v : {hs::protocol_version::v3_1_1, hs::protocol_version::v5}) {
+    BOOST_TEST_CONTEXT(name_of(v)) {
+      auto bad = run_text(text, v, {}, planted("no-will-on-keepalive-timeout"));
+      expect_check_failure(bad, "will-missing",
+                           v == hs::protocol_version::v5 ? "MQTT-3.1.2-8, MQTT-3.1.2-22" : "MQTT-3.1.2-8, MQTT-3.1.2-24");
+      BOOST_TEST(bad.run.outcome.line == 11);
+      auto good = run_text(text, v);
+      BOOST_TEST(static_cast<int>(good.v) == static_cast<int>(hs::verdict::pass), good.run.outcome.message);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(check_history_catches_a_will_after_a_normal_disconnect) {
+  std::string text =
+      "scenario a/b \"t\"\nspec MQTT-3.1.2-10\nversion all\n"
+      "connect s\nrequire s CONNACK reason=0\n"
+      "send s SUBSCRIBE id=1 filter=$t/will qos=0\nrequire s SUBACK id=1 reason_codes=[0]\n"
+      "connect w will.topic=$t/will will.payload=\"gone\" will.qos=0\nrequire w CONNACK reason=0\n"
+      "send w DISCONNECT\nclose w\nwait 500ms\n"
+      "check history rules will-after-disconnect\n";
+  for (auto v : {hs::protocol_version::v3_1_1, hs::protocol_version::v5}) {
+    BOOST_TEST_CONTEXT(name_of(v)) {
+      auto bad = run_text(text, v, {}, planted("will-after-normal-disconnect"));
+      expect_check_failure(bad, "will-after-disconnect",
+                           v == hs::protocol_version::v5 ? "MQTT-3.1.2-8, MQTT-3.1.2-10, MQTT-3.1.3-9"
+                                                         : "MQTT-3.1.2-8, MQTT-3.1.2-10");
+      auto good = run_text(text, v);
+      BOOST_TEST(static_cast<int>(good.v) == static_cast<int>(hs::verdict::pass), good.run.outcome.message);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(check_history_catches_messages_out_of_order) {
+  // m1 is acknowledged before m2 is sent: the broker had it first, for sure.
+  std::string text = subscribed +
+                     "send p PUBLISH topic=$t/a qos=1 payload=\"m1\"\nrequire p PUBACK\n"
+                     "send p PUBLISH topic=$t/a qos=1 payload=\"m2\"\nrequire p PUBACK\n"
+                     "expect s PUBLISH topic=$t/a payload=\"m1\" as a\nexpect s PUBLISH topic=$t/a payload=\"m2\" as b\n"
+                     "send s PUBACK id=$a.packet_id\nsend s PUBACK id=$b.packet_id\n"
+                     "check history\n";
+  auto bad = run_text(text, hs::protocol_version::v5, {}, planted("reorder-topic"));
+  expect_check_failure(bad, "order", "MQTT-4.6.0-5");
+  BOOST_TEST(bad.run.outcome.message.find("s received m1.0 after m1.1 on mh/") != std::string::npos, bad.run.outcome.message);
+  auto good = run_text(text);
+  BOOST_TEST(static_cast<int>(good.v) == static_cast<int>(hs::verdict::pass), good.run.outcome.message);
+}
+
+// A message owed to a subscriber that is away is not owed yet: the check passes, and fails
+// once it is back and the message still does not come.
+BOOST_AUTO_TEST_CASE(check_history_owes_queued_messages_once_the_subscriber_is_back) {
+  std::string head =
+      "scenario a/b \"t\"\nspec MQTT-3.1.2-23\nversion 5\n"
+      "connect s clean=0 session_expiry_interval=300\nrequire s CONNACK reason=0\n"
+      "send s SUBSCRIBE id=1 filter=$t/a qos=1\nrequire s SUBACK id=1 reason_codes=[1]\nsend s DISCONNECT\nclose s\n"
+      "connect p\nrequire p CONNACK reason=0\nsend p PUBLISH topic=$t/a qos=1 payload=\"queued\"\nrequire p PUBACK\n"
+      "check history\n"
+      "connect s clean=0 session_expiry_interval=300\nrequire s CONNACK reason=0\n";
+  auto away = run_text(head, hs::protocol_version::v5, {}, planted("drop-offline-qos1"));
+  BOOST_TEST(static_cast<int>(away.v) == static_cast<int>(hs::verdict::pass), away.run.outcome.message);
+  auto bad = run_text(head + "check history within 1s\n", hs::protocol_version::v5, {}, planted("drop-offline-qos1"));
+  expect_check_failure(bad, "qos1-lost", "MQTT-4.5.0-1, MQTT-3.1.2-23");
+  // On the reference broker the message comes, unacknowledged: nothing more is owed until it is.
+  auto good = run_text(head + "check history within 1s\n");
+  BOOST_TEST(static_cast<int>(good.v) == static_cast<int>(hs::verdict::pass), good.run.outcome.message);
 }
 
 BOOST_AUTO_TEST_CASE(without_anonymous_access_a_connect_carries_the_profile_credentials) {

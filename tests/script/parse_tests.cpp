@@ -90,4 +90,32 @@ BOOST_AUTO_TEST_CASE(strings_and_durations) {
   BOOST_TEST(!hs::parse_duration("s"));
 }
 
+BOOST_AUTO_TEST_CASE(check_history_takes_rules_the_scenario_can_be_judged_by) {
+  auto r = parse(header + "check history\ncheck history rules qos1-lost, order,will-missing within 2s\n[5] check history within 1s\n");
+  for (const auto& e : r.errors) BOOST_TEST_MESSAGE(e.format());
+  BOOST_TEST_REQUIRE(r.errors.empty());
+  const auto& s = r.scenarios.at(0);
+  BOOST_TEST_REQUIRE(s.steps.size() == 3u);
+  const auto& all = std::get<hs::check_step>(s.steps[0].body);
+  BOOST_TEST(all.rules.empty());
+  BOOST_TEST(!all.duration_ms);
+  const auto& some = std::get<hs::check_step>(s.steps[1].body);
+  BOOST_TEST_REQUIRE(some.rules.size() == 3u);
+  BOOST_TEST(static_cast<int>(some.rules[0]) == static_cast<int>(harness::check::rule_id::qos1_lost));
+  BOOST_TEST(static_cast<int>(some.rules[2]) == static_cast<int>(harness::check::rule_id::will_missing));
+  BOOST_TEST(*some.duration_ms == 2000u);
+  BOOST_TEST(s.steps[2].only.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_rules_are_errors) {
+  std::string e = first_error(header + "check history rules qos1-lost,qos9-lost\n");
+  BOOST_TEST(e.find("t.scenario:4:31: error: unknown rule 'qos9-lost' (rules: invented,") == 0u, e);
+  e = first_error(header + "check history rules not-reconnected\n");
+  BOOST_TEST(e.find("rule 'not-reconnected' is the simulator's own, not judged in scenarios") != std::string::npos, e);
+  e = first_error(header + "check histories\n");
+  BOOST_TEST(e.find("expected 'history'") != std::string::npos, e);
+  e = first_error(header + "check history rules\n");
+  BOOST_TEST(e.find("expected a rule name") != std::string::npos, e);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
