@@ -121,6 +121,10 @@ BOOST_AUTO_TEST_CASE(malformed_connect_gets_connack_with_reason__MQTT_3_1_4_1) {
   auto acks = f.received_of<codec::connack>(c);
   BOOST_TEST_REQUIRE(acks.size() == 1u);
   BOOST_TEST(acks[0].reason_code == 0x81);
+  // The Reason String names the version the CONNECT announced, not the connection's default.
+  BOOST_TEST_REQUIRE(acks[0].props.reason_string.has_value());
+  BOOST_TEST(std::string(*acks[0].props.reason_string).starts_with("malformed 5.0 packet"),
+             *acks[0].props.reason_string);
   BOOST_TEST(f.closed(c));
 }
 

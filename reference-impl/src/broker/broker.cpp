@@ -190,7 +190,10 @@ void broker::state::dispatch(connection& c, const codec::packet& p, clock_ms now
 }
 
 void broker::state::on_decode_error(connection& c, const codec::error& e, clock_ms now) {
-  std::string text = "malformed " + std::string(codec::to_string(c.version)) + " packet at byte " +
+  // Before CONNECT is accepted the connection has no version yet: the decoder's is the one the
+  // CONNECT announced.
+  const codec::protocol_version v = c.at == connection::phase::awaiting_connect ? e.version : c.version;
+  std::string text = "malformed " + std::string(codec::to_string(v)) + " packet at byte " +
                      std::to_string(e.offset) + ": " + std::string(e.message());
   enforce(e.statement());
   if (c.at == connection::phase::awaiting_connect) {
