@@ -6,6 +6,8 @@
 // up (address in use, unusable certificate or key).
 #include <sys/resource.h>
 
+#include <CLI/CLI.hpp>
+#include <charconv>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -40,35 +42,26 @@ struct command_line {
   bool help = false;
 };
 
+// CLI11, as every mqtt-harness command; usage errors come back as one line (exit 3, as mosquitto).
 std::variant<command_line, std::string> parse_command_line(int argc, char** argv) {
   command_line cl;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    auto value = [&]() -> std::optional<std::string_view> {
-      if (i + 1 >= argc) return std::nullopt;
-      return std::string_view(argv[++i]);
-    };
-    if (a == "-h" || a == "--help") {
-      cl.help = true;
-    } else if (a == "-v" || a == "--verbose") {
-      cl.verbose = true;
-    } else if (a == "-c" || a == "--config-file") {
-      auto v = value();
-      if (!v) return std::string("-c needs a file name");
-      cl.config_file = std::string(*v);
-    } else if (a == "-p" || a == "--port") {
-      auto v = value();
-      if (!v) return std::string("-p needs a port");
-      unsigned long port = 0;
-      std::string s(*v);
-      char* end = nullptr;
-      errno = 0;
-      port = std::strtoul(s.c_str(), &end, 10);
-      if (s.empty() || *end != '\0' || errno != 0 || port > 65535) return "bad port '" + s + "'";
-      cl.port = static_cast<std::uint16_t>(port);
-    } else {
-      return "unknown option '" + std::string(a) + "'";
-    }
+  CLI::App app("mqtt-ref-broker");
+  app.set_help_flag();  // -h prints usage_text, not CLI11's generated help
+  app.add_flag("-h,--help", cl.help);
+  app.add_flag("-v,--verbose", cl.verbose);
+  app.add_option("-c,--config-file", cl.config_file)->type_name("FILE");
+  std::string port;
+  app.add_option("-p,--port", port)->type_name("PORT");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return std::string(e.what());
+  }
+  if (!port.empty() || app.count("-p") > 0) {
+    std::uint16_t p = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+    if (port.empty() || ec != std::errc() || end != port.data() + port.size()) return "bad port '" + port + "'";
+    cl.port = p;
   }
   return cl;
 }
