@@ -219,21 +219,10 @@ void broker::state::on_decode_error(connection& c, const codec::error& e, clock_
     close(c, close_reason::protocol_violation, now);
     return;
   }
+#ifdef MQTT_PLANTED_BUGS  // the helper exists only in mqtt_broker_planted
   if (planted_keeps_malformed(e.id)) return;  // planted: the connection stays open
+#endif
   disconnect_with(c, e.reason_code(), e.statement(), text, close_reason::protocol_violation, now);
-}
-
-bool broker::state::planted_keeps_malformed(codec::rule r) const {
-  switch (r) {
-    case codec::rule::flags_publish_qos3: return MQTT_PLANTED(*this, qos3_publish_kept);
-    case codec::rule::topic_name_wildcard: return MQTT_PLANTED(*this, wildcard_topic_kept);
-    case codec::rule::packet_id_zero:
-    case codec::rule::subscribe_ack_packet_id_zero: return MQTT_PLANTED(*this, zero_packet_id_kept);
-    case codec::rule::flags_subscribe:
-    case codec::rule::flags_unsubscribe:
-    case codec::rule::flags_pubrel: return MQTT_PLANTED(*this, reserved_flags_kept);
-    default: return false;
-  }
 }
 
 bool broker::state::send(connection& c, const codec::packet& p) {

@@ -64,22 +64,12 @@ std::uint16_t broker::state::allocate_packet_id(session& s) {
   return 0;
 }
 
-void broker::state::plant_property_bugs(codec::publish& p, const outgoing& out) const {
-  if (MQTT_PLANTED(*this, message_expiry_not_decremented)) {
-    p.props.message_expiry_interval_s = out.msg->message_expiry_interval_s;
-  }
-  if (MQTT_PLANTED(*this, user_properties_dropped)) p.props.user_properties.clear();
-  if (MQTT_PLANTED(*this, content_type_dropped)) p.props.content_type.reset();
-  if (MQTT_PLANTED(*this, payload_format_dropped)) p.props.payload_format_indicator.reset();
-  if (MQTT_PLANTED(*this, response_topic_dropped)) p.props.response_topic.reset();
-  if (MQTT_PLANTED(*this, correlation_data_dropped)) p.props.correlation_data.reset();
-  if (MQTT_PLANTED(*this, subscription_id_not_sent)) p.props.subscription_identifiers.clear();
-}
-
 bool broker::state::send_publish(connection& c, const outgoing& out, std::uint16_t packet_id,
                                  bool dup, clock_ms now) {
   codec::publish p = to_packet(out, packet_id, dup, now, is_v5(c));
+#ifdef MQTT_PLANTED_BUGS  // the helper exists only in mqtt_broker_planted
   if (is_v5(c)) plant_property_bugs(p, out);
+#endif
   if (c.client_topic_alias_maximum != 0) {
     // Broker-to-client Topic Alias (section 3.3.2.3.4): a topic already mapped on this
     // connection goes as an empty name plus its alias; new topics take the next free alias

@@ -160,8 +160,6 @@ struct broker::state {
   // broker.cpp: dispatch, output, closing.
   void dispatch(connection& c, const codec::packet& p, clock_ms now);
   void on_decode_error(connection& c, const codec::error& e, clock_ms now);
-  // The planted bugs that leave a connection open after a malformed packet breaking `r`.
-  bool planted_keeps_malformed(codec::rule r) const;
   // Never beyond the client's Maximum Packet Size (MQTT-3.1.2-24): a packet that does not fit
   // is not written and marks the connection `unsendable`; false then.
   bool send(connection& c, const codec::packet& p);
@@ -209,8 +207,6 @@ struct broker::state {
   bool send_publish(connection& c, const outgoing& out, std::uint16_t packet_id,
                     bool dup, clock_ms now);
   std::size_t window(const session& s) const;
-  // The planted bugs that leave out or alter a 5.0 PUBLISH's forwarded properties.
-  void plant_property_bugs(codec::publish& p, const outgoing& out) const;
   std::uint16_t allocate_packet_id(session& s);
   void store_retained(const message_ptr& msg);
   void send_retained(session& s, const subscription_entry& sub, clock_ms now);
@@ -230,6 +226,10 @@ struct broker::state {
   void release_held_timer(const timer_entry& t, clock_ms now);
   // qos2_duplicate_on_reconnect: moves released QoS 2 messages back to the queue.
   void restart_released_qos2(session& s);
+  // The bugs that leave a connection open after a malformed packet breaking `r`.
+  bool planted_keeps_malformed(codec::rule r) const;
+  // The bugs that leave out or alter a 5.0 PUBLISH's forwarded properties.
+  void plant_property_bugs(codec::publish& p, const outgoing& out) const;
   // shared_to_every_member: the message to each member of the group; returns how many.
   std::size_t planted_deliver_to_group(const std::vector<std::uint64_t>& members, const std::string& filter,
                                        const message_ptr& msg, clock_ms now);
