@@ -67,7 +67,7 @@ enum class planted_bug : std::uint8_t {
   qos3_publish_kept,
   wildcard_topic_kept,
   zero_packet_id_kept,
-  reserved_flags_kept,
+  subscribe_flags_kept,
 };
 
 // Kebab-case names ("drop-offline-qos1"), for command lines and reports.
