@@ -100,7 +100,10 @@ int mutation_run(const std::vector<run::case_result>& cases, const run::run_opti
               << "]: " << c.run.outcome.message << "\n";
   }
   for (const run::bug_outcome& b : m.bugs) {
-    if (!b.caught()) std::cout << "  not caught: " << b.name << " (" << b.failing.size() << " failing cases, none citing its statements)\n";
+    if (b.caught()) continue;
+    std::cout << "  not caught: " << b.name << " ("
+              << (b.failing.empty() ? std::string("no case failed") : std::to_string(b.failing.size()) + " failing cases, none citing its statements")
+              << ")\n";
   }
   std::cout << "  reports: " << (dir / "mutation.html").string() << " (also mutation.json)\n";
   return m.exit_status();

@@ -187,7 +187,7 @@ const std::vector<scenario>& scenarios() {
 }
 
 // none and the bugs a scenario above shows. The other bugs each break one statement of the
-// conformance suite, which shows them (cli-run-mutation); some of them rightly change what
+// conformance suite, which shows them (cli-mutation-score); some of them rightly change what
 // these scenarios see too (a wrong Session Present shows in any resume).
 std::vector<std::string> bug_names() {
   std::vector<std::string> out{"none"};
