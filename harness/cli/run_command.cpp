@@ -19,6 +19,7 @@
 #endif
 #include "cli/options.hpp"
 #include "mqtt/broker/planted.hpp"
+#include "report/mutation_report.hpp"
 #include "report/suite_report.hpp"
 #include "run/runner.hpp"
 #include "run/sim_target.hpp"
@@ -70,6 +71,44 @@ void print_list(const std::vector<run::case_result>& cases) {
   }
 }
 
+// `run --plant all`: the suite against the clean broker and every planted bug; writes
+// OUT/<stamp>-mutation/mutation.json and mutation.html and prints the score.
+int mutation_run(const std::vector<run::case_result>& cases, const run::run_options& o, const run::sim_options& sim,
+                 const std::string& out_dir, const std::string& json_file, const std::string& html, bool quiet) {
+  bool tty = !quiet && ::isatty(STDERR_FILENO);
+  auto progress = [&](std::size_t done, std::size_t total, const std::string& name) {
+    if (tty) std::cerr << "\r\033[K[" << done << "/" << total << "] " << name << std::flush;
+  };
+  std::vector<mqtt::broker::planted_bug> bugs(mqtt::broker::all_planted_bugs().begin(), mqtt::broker::all_planted_bugs().end());
+  run::mutation_result m = run::run_mutation(cases, o, sim, bugs, progress);
+  if (tty) std::cerr << "\r\033[K";
+  std::string run_dir_name = utc_stamp() + "-mutation";
+  fs::path dir = fs::path(out_dir) / run_dir_name;
+  std::string json_text = json::serialize(report::mutation_json(m)) + "\n";
+  std::string html_text = report::mutation_html(m);
+  std::string error;
+  bool ok = write_text(dir / "mutation.json", json_text, error) && write_text(dir / "mutation.html", html_text, error);
+  if (ok && !json_file.empty()) ok = write_text(json_file, json_text, error);
+  if (ok && !html.empty()) ok = write_text(html, html_text, error);
+  if (!ok) {
+    std::cerr << "mqtt-harness run: " << error << "\n";
+    return exit_usage;
+  }
+  std::cout << "mqtt-harness run --plant all: " << report::mutation_summary(m) << "\n";
+  for (const auto& c : m.clean_failing) {
+    std::cout << "  clean broker: " << script::to_string(c.result) << " " << c.sc->id << " [" << mqtt::codec::to_string(c.version)
+              << "]: " << c.run.outcome.message << "\n";
+  }
+  for (const run::bug_outcome& b : m.bugs) {
+    if (b.caught()) continue;
+    std::cout << "  not caught: " << b.name << " ("
+              << (b.failing.empty() ? std::string("no case failed") : std::to_string(b.failing.size()) + " failing cases, none citing its statements")
+              << ")\n";
+  }
+  std::cout << "  reports: " << (dir / "mutation.html").string() << " (also mutation.json)\n";
+  return m.exit_status();
+}
+
 }  // namespace
 
 int run_command(std::span<const std::string_view> args) {
@@ -93,7 +132,9 @@ int run_command(std::span<const std::string_view> args) {
   app.add_option("--json", json_file, "also write the JSON report here");
   app.add_option("--html", html, "also write the HTML report here");
   app.add_option("--out", out_dir, "reports go to OUT/<run-id>/, OUT/latest points at the newest")->capture_default_str();
-  app.add_option("--plant", plant, "simulator only: run against the reference broker with this planted bug");
+  app.add_option("--plant", plant,
+                 "simulator only: run against the reference broker with this planted bug; 'all': the mutation "
+                 "score, the suite against every planted bug");
   app.add_option("--seed", seed, "simulator only: the seed")->capture_default_str();
   app.add_option("--ca-file", ca_file, "TLS: verify the broker against this CA");
   app.add_flag("--insecure", insecure, "TLS: do not verify the broker's certificate");
@@ -108,10 +149,11 @@ int run_command(std::span<const std::string_view> args) {
     std::cerr << "mqtt-harness run: --plant works on the simulator only\n";
     return exit_usage;
   }
-  if (!plant.empty() && !mqtt::broker::planted_bug_from_string(plant)) {
+  const bool mutation = plant == "all";
+  if (!plant.empty() && !mutation && !mqtt::broker::planted_bug_from_string(plant)) {
     std::cerr << "mqtt-harness run: unknown planted bug '" << plant << "' (known:";
     for (auto bug : mqtt::broker::all_planted_bugs()) std::cerr << " " << mqtt::broker::to_string(bug);
-    std::cerr << ")\n";
+    std::cerr << " all)\n";
     return exit_usage;
   }
   if (auto v = mqtt::codec::protocol_version_from(protocol)) o.protocols = {*v};
@@ -142,7 +184,7 @@ int run_command(std::span<const std::string_view> args) {
   }
   std::unique_ptr<run::target> where;
   if (target == "sim") {
-    where = std::make_unique<run::sim_target>(o.prof, run::sim_options{seed, 1, plant, 2'000'000});
+    where = std::make_unique<run::sim_target>(o.prof, run::sim_options{seed, 1, mutation ? "" : plant, 2'000'000});
   } else {
 #ifndef MQTT_HARNESS_REAL_TARGETS
     std::cerr << "mqtt-harness run: this build has no real-broker target\n";
@@ -184,6 +226,7 @@ int run_command(std::span<const std::string_view> args) {
     std::cerr << "mqtt-harness run: no scenario matches\n";
     return exit_usage;
   }
+  if (mutation) return mutation_run(cases, o, run::sim_options{seed, 1, "", 2'000'000}, out_dir, json_file, html, quiet);
   bool tty = !quiet && ::isatty(STDERR_FILENO);
   auto progress = [&](std::size_t done, std::size_t total, const run::case_result& c) {
     bool bad = !c.waived && (c.result == verdict::fail || c.result == verdict::error);

@@ -15,7 +15,7 @@ if(symbols MATCHES "mqtt::broker::(plant_bug|planted_bug_from_string|all_planted
   message(FATAL_ERROR "${BINARY} contains ${CMAKE_MATCH_0}: it is linked against mqtt_broker_planted")
 endif()
 # The larger bugs' helpers (planted/*.cpp) are compiled into mqtt_broker_planted only.
-if(symbols MATCHES "mqtt::broker::broker::state::(reorder_planted|release_held_back|release_held_timer|restart_released_qos2)\\(")
+if(symbols MATCHES "mqtt::broker::broker::state::(reorder_planted|release_held_back|release_held_timer|restart_released_qos2|planted_deliver_to_group|planted_keeps_malformed|plant_property_bugs)\\(")
   message(FATAL_ERROR "${BINARY} contains the planted helper ${CMAKE_MATCH_0}")
 endif()
 message(STATUS "${BINARY}: no planted-bug code")

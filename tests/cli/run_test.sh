@@ -131,6 +131,29 @@ case_filters() {
   if grep -v "MQTT-3.3.1-4" "$work/out" | grep -q .; then fail "--statement selected a scenario not citing it"; fi
 }
 
+# run --plant all on a slice: a bug counts as caught only by a failing case that cites one of
+# its statements. both/3.1/will-retained cites the will's retain statements: will-retain-ignored
+# fails it and is caught; forget-retained fails it too but is not caught (a retained store is
+# not what the scenario checks); the run exits 1 as not every bug is caught.
+case_mutation() {
+  run 1 run "$scenarios" --plant all --filter 'both/3.1/will-retained' --json "$work/m.json" --out "$work/r" -q || return
+  grep -q "^mqtt-harness run --plant all: mutation score 1/" "$work/out" || fail "no score line: $(head -1 "$work/out")"
+  grep -q "not caught: forget-retained" "$work/out" || fail "forget-retained not listed as missed"
+  [[ -s $(ls "$work"/r/*-mutation/mutation.html 2>/dev/null | head -1) ]] || fail "no mutation.html"
+  py "$work/m.json" <<'PY' || fail "mutation.json contents"
+import json, sys
+j = json.load(open(sys.argv[1]))
+bugs = {b["name"]: b for b in j["bugs"]}
+assert j["caught"] == 1 and j["planted"] == len(bugs) >= 40, (j["caught"], j["planted"])
+assert j["clean"]["failing"] == [] and j["clean"]["cases"] == 2, j["clean"]
+hit = bugs["will-retain-ignored"]
+assert hit["caught"] and {c["version"] for c in hit["catching"]} == {"3.1.1", "5.0"}, hit["catching"]
+assert hit["catching"][0]["broken_statements"] in (["MQTT-3.1.2-17"], ["MQTT-3.1.2-15"]), hit["catching"]
+missed = bugs["forget-retained"]
+assert not missed["caught"] and len(missed["failing"]) == 2 and missed["catching"] == [], missed
+PY
+}
+
 "case_$case_name"
 if ((failures > 0)); then
   echo "$failures failure(s)"

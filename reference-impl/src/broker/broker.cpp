@@ -158,6 +158,7 @@ bool broker::has_session(std::string_view client_id) const {
 void broker::state::dispatch(connection& c, const codec::packet& p, clock_ms now) {
   codec::packet_type t = codec::type_of(p);
   if (c.at == connection::phase::awaiting_connect && t != codec::packet_type::connect) {
+    if (MQTT_PLANTED(*this, first_packet_not_connect_kept)) return;  // planted: dropped, connection kept
     // The first packet from a client must be CONNECT (MQTT-3.1.0-1).
     enforce("MQTT-3.1.0-1");
     log(log_level::warning, &c, std::string("first packet is ") + std::string(codec::to_string(t)) + ", not CONNECT", "MQTT-3.1.0-1");
@@ -203,7 +204,8 @@ void broker::state::on_decode_error(connection& c, const codec::error& e, clock_
       enforce("MQTT-3.1.2-2");
       log(log_level::warning, &c, text, e.statement());
       codec::connack ack;
-      ack.reason_code = 0x01;
+      // Planted: 0x02 Identifier rejected, a refusal for another reason.
+      ack.reason_code = MQTT_PLANTED(*this, wrong_code_for_bad_level) ? 0x02 : 0x01;
       std::vector<std::uint8_t> bytes;
       codec::encode_unchecked(ack, codec::protocol_version::v3_1_1, bytes);
       send_raw(c.id, bytes);
@@ -220,6 +222,9 @@ void broker::state::on_decode_error(connection& c, const codec::error& e, clock_
     close(c, close_reason::protocol_violation, now);
     return;
   }
+#ifdef MQTT_PLANTED_BUGS  // the helper exists only in mqtt_broker_planted
+  if (planted_keeps_malformed(e.id)) return;  // planted: the connection stays open
+#endif
   disconnect_with(c, e.reason_code(), e.statement(), text, close_reason::protocol_violation, now);
 }
 

@@ -45,7 +45,10 @@ codec::publish to_packet(const outgoing& out, std::uint16_t packet_id, bool dup,
 std::size_t broker::state::window(const session& s) const {
   std::size_t w = opts.limits.inflight_max;
   auto c = connections.find(s.conn);
-  if (c != connections.end()) w = std::min<std::size_t>(w, c->second->client_receive_maximum);
+  // Planted receive_maximum_ignored: the client's Receive Maximum is never looked at.
+  if (c != connections.end() && !MQTT_PLANTED(*this, receive_maximum_ignored)) {
+    w = std::min<std::size_t>(w, c->second->client_receive_maximum);
+  }
   return std::max<std::size_t>(w, 1);
 }
 
@@ -64,6 +67,9 @@ std::uint16_t broker::state::allocate_packet_id(session& s) {
 bool broker::state::send_publish(connection& c, const outgoing& out, std::uint16_t packet_id,
                                  bool dup, clock_ms now) {
   codec::publish p = to_packet(out, packet_id, dup, now, is_v5(c));
+#ifdef MQTT_PLANTED_BUGS  // the helper exists only in mqtt_broker_planted
+  if (is_v5(c)) plant_property_bugs(p, out);
+#endif
   if (c.client_topic_alias_maximum != 0) {
     // Broker-to-client Topic Alias (section 3.3.2.3.4): a topic already mapped on this
     // connection goes as an empty name plus its alias; new topics take the next free alias
@@ -125,7 +131,7 @@ void broker::state::drain(session& s, clock_ms now) {
   // Bounded by the queue length: every pass removes one entry.
   while (!s.queue.empty()) {
     outgoing& front = s.queue.front();
-    if (front.msg->expired(now)) {
+    if (front.msg->expired(now) && !MQTT_PLANTED(*this, expired_message_delivered)) {
       enforce("MQTT-3.3.2-5");  // expired before onward delivery started: deleted
       s.queue.pop_front();
       continue;
@@ -176,7 +182,7 @@ void broker::state::resend_inflight(session& s, clock_ms now) {
       send(c, rel);
     } else {
       enforce("MQTT-3.3.1-1");
-      if (!send_publish(c, m.out, m.packet_id, true, now)) {
+      if (!send_publish(c, m.out, m.packet_id, !MQTT_PLANTED(*this, dup_not_set_on_resend), now)) {
         // Too large for this connection's Maximum Packet Size: discarded as if its delivery
         // had completed (MQTT-3.1.2-25).
         s.inflight_by_id.erase(m.packet_id);
@@ -198,7 +204,7 @@ std::size_t broker::state::route(const message_ptr& msg, clock_ms now) {
       return;
     }
     session* s = sessions_by_serial.at(e.session_serial);
-    if (e.options.no_local && s->client_id == msg->publisher_client_id) {
+    if (e.options.no_local && s->client_id == msg->publisher_client_id && !MQTT_PLANTED(*this, no_local_ignored)) {
       enforce("MQTT-3.8.3-3");
       return;
     }
@@ -213,11 +219,17 @@ std::size_t broker::state::route(const message_ptr& msg, clock_ms now) {
     t.qos = std::max(t.qos, e.options.max_qos);
     t.retain_as_published = t.retain_as_published || e.options.retain_as_published;
     if (e.subscription_id) t.subscription_ids.push_back(*e.subscription_id);
-  });
+  }, !MQTT_PLANTED(*this, dollar_topic_matched));
   for (const std::string& filter : groups) {
     // One member of the group gets the message, round robin, preferring connected members.
     auto& members = share_groups.at(filter);
     MQTT_ASSERT(!members.empty());
+#ifdef MQTT_PLANTED_BUGS  // the helper exists only in mqtt_broker_planted
+    if (MQTT_PLANTED(*this, shared_to_every_member)) {
+      delivered += planted_deliver_to_group(members, filter, msg, now);
+      continue;
+    }
+#endif
     std::size_t& rotor = share_rotor[filter];
     std::size_t pick = rotor % members.size();
     for (std::size_t k = 0; k < members.size(); ++k) {
@@ -242,12 +254,14 @@ std::size_t broker::state::route(const message_ptr& msg, clock_ms now) {
     outgoing out;
     out.msg = msg;
     // Downgrade to the granted QoS (MQTT-3.8.4-8; 3.1.1 MQTT-3.8.4-6).
-    out.qos = std::min(msg->qos, t.qos);
+    out.qos = MQTT_PLANTED(*this, qos_not_downgraded) ? msg->qos : std::min(msg->qos, t.qos);
     enforce(t.s->version == codec::protocol_version::v5 ? statement_id("MQTT-3.8.4-8")
                                                         : statement_id("MQTT-3.8.4-6"));
     // RETAIN on forwarded messages: kept only under Retain As Published (MQTT-3.3.1-12, -13);
     // 3.1.1 clears it (MQTT-3.3.1-9).
-    out.retain = t.s->version == codec::protocol_version::v5 && t.retain_as_published && msg->retain;
+    out.retain = t.s->version == codec::protocol_version::v5 && t.retain_as_published && msg->retain &&
+                 !MQTT_PLANTED(*this, retain_as_published_ignored);
+    if (MQTT_PLANTED(*this, retain_kept_on_established)) out.retain = msg->retain;
     out.subscription_ids = std::move(t.subscription_ids);
     enqueue(*t.s, std::move(out), now);
     ++delivered;
@@ -260,6 +274,7 @@ void broker::state::store_retained(const message_ptr& msg) {
     // An empty retained message clears the topic and is not stored (MQTT-3.3.1-6, -7;
     // 3.1.1 MQTT-3.3.1-10, -11).
     enforce("MQTT-3.3.1-6");
+    if (MQTT_PLANTED(*this, retained_not_cleared)) return;  // planted: the old one stays
     retained.erase(msg->topic);
     return;
   }

@@ -59,6 +59,7 @@ void broker::state::refuse_connect(connection& c, std::uint8_t code_v5, std::uin
 
 void broker::state::handle_connect(connection& c, const codec::connect& p, clock_ms now) {
   if (c.at == connection::phase::connected) {
+    if (MQTT_PLANTED(*this, second_connect_accepted)) return;  // planted: ignored, connection kept
     // A second CONNECT is a Protocol Error (MQTT-3.1.0-2).
     enforce("MQTT-3.1.0-2");
     disconnect_with(c, codec::reason::protocol_error, "MQTT-3.1.0-2", "second CONNECT",
@@ -109,7 +110,7 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
         break;
       }
     }
-    if (v5) assigned = client_id;
+    if (v5 && !MQTT_PLANTED(*this, assigned_client_id_not_sent)) assigned = client_id;
   }
 
   // Authentication (MQTT-3.1.4-2).
@@ -121,6 +122,10 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
       verdict = authn->authenticate(client_id, p.user_name, p.password);
     } else {
       verdict = opts.allow_anonymous ? auth_result::accepted : auth_result::not_authorized;
+    }
+    // Planted: a wrong password passes, as if the check were skipped.
+    if (verdict == auth_result::bad_credentials && MQTT_PLANTED(*this, bad_password_accepted)) {
+      verdict = auth_result::accepted;
     }
     if (verdict == auth_result::bad_credentials) {
       enforce("MQTT-3.1.4-2");
@@ -222,7 +227,7 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
 
   // Clean Start / Clean Session (MQTT-3.1.2-4, -5, -6; 3.1.1 MQTT-3.1.2-4, -6).
   bool session_present = false;
-  if (existing != sessions.end() && p.clean_start) {
+  if (existing != sessions.end() && p.clean_start && !MQTT_PLANTED(*this, clean_start_ignored)) {
     enforce(v5 ? statement_id("MQTT-3.1.2-4") : statement_id("MQTT-3.1.2-6"));
     end_session(*existing->second, now);
     existing = sessions.end();
@@ -272,7 +277,8 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
   }
 
   // 3.1 has no Session Present flag: its acknowledge byte is reserved.
-  ack.session_present = session_present && p.version != codec::protocol_version::v3_1;
+  ack.session_present = session_present && p.version != codec::protocol_version::v3_1 &&
+                        !MQTT_PLANTED(*this, session_present_always_0);
   enforce(v5 ? statement_id("MQTT-3.2.2-3") : statement_id("MQTT-3.2.2-2"));
   MQTT_ASSERT(!v5 || ack.props.session_expiry_interval_s.value_or(s->expiry_interval_s) == s->expiry_interval_s);
   // The CONNACK's assigned id view must outlive send(): `assigned` lives to the end of scope.

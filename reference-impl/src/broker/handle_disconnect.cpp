@@ -13,13 +13,14 @@ void broker::state::handle_disconnect(connection& c, const codec::disconnect& p,
     }
     c.sess->expiry_interval_s = std::min(*p.props.session_expiry_interval_s, opts.limits.session_expiry_max_s);
   }
-  bool with_will = is_v5(c) && p.reason_code == codec::reason::disconnect_with_will;
+  bool with_will = is_v5(c) && p.reason_code == codec::reason::disconnect_with_will &&
+                   !MQTT_PLANTED(*this, will_with_will_reason_dropped);
   close(c, with_will ? close_reason::disconnect_with_will : close_reason::normal_disconnect, now);
 }
 
 void broker::state::handle_pingreq(connection& c, clock_ms) {
   enforce("MQTT-3.12.4-1");  // PINGRESP for every PINGREQ
-  send(c, codec::pingresp{});
+  if (!MQTT_PLANTED(*this, no_pingresp)) send(c, codec::pingresp{});
 }
 
 void broker::state::handle_auth(connection& c, const codec::auth&, clock_ms now) {

@@ -39,7 +39,14 @@ void broker::state::handle_publish(connection& c, const codec::publish& p, clock
   const bool v5 = is_v5(c);
   std::string_view topic = p.topic;
   if (v5) {
-    alias_outcome a = resolve_alias(c, p, c.topic_alias_maximum);
+    // Planted: any alias up to the protocol's largest passes the bound.
+    const std::uint16_t alias_max =
+        MQTT_PLANTED(*this, topic_alias_above_maximum_accepted) ? std::uint16_t{65'535} : c.topic_alias_maximum;
+    alias_outcome a = resolve_alias(c, p, alias_max);
+    // Planted: the mapping a PUBLISH sets is forgotten at once.
+    if (MQTT_PLANTED(*this, topic_alias_not_stored) && p.props.topic_alias && !p.topic.empty()) {
+      c.topic_aliases.erase(*p.props.topic_alias);
+    }
     if (!a.topic) {
       enforce(a.statement);
       return disconnect_with(c, a.reason, a.statement, "PUBLISH with an invalid topic alias",
@@ -80,7 +87,8 @@ void broker::state::handle_publish(connection& c, const codec::publish& p, clock
   }
 
   std::uint8_t ack_code = codec::reason::success;
-  bool duplicate_qos2 = p.qos == codec::qos::exactly_once && s.incoming_qos2.contains(p.packet_id);
+  bool duplicate_qos2 = p.qos == codec::qos::exactly_once && s.incoming_qos2.contains(p.packet_id) &&
+                        !MQTT_PLANTED(*this, qos2_duplicate_delivered);  // planted: routed again
   if (duplicate_qos2) {
     // Already received and routed: acknowledge again, deliver nothing twice (MQTT-4.3.3-10;
     // 3.1.1 MQTT-4.3.3-2).
@@ -101,6 +109,7 @@ void broker::state::handle_publish(connection& c, const codec::publish& p, clock
       enforce(v5 ? statement_id("MQTT-4.3.2-4") : statement_id("MQTT-4.3.2-2"));
       codec::puback ack;
       ack.packet_id = p.packet_id;
+      if (MQTT_PLANTED(*this, puback_wrong_packet_id)) ack.packet_id = static_cast<std::uint16_t>(p.packet_id % 65'535 + 1);
       ack.reason_code = v5 ? ack_code : 0;  // 3.1.1 has no way to say no (MQTT-3.3.5-2)
       send(c, ack);
       break;

@@ -13,6 +13,7 @@ void broker::state::handle_subscribe(connection& c, const codec::subscribe& p, c
   const bool v5 = is_v5(c);
   codec::suback ack;
   ack.packet_id = p.packet_id;  // same identifier (MQTT-3.8.4-2; 3.1.1 MQTT-3.8.4-2)
+  if (MQTT_PLANTED(*this, suback_wrong_packet_id)) ack.packet_id = static_cast<std::uint16_t>(p.packet_id % 65'535 + 1);
   std::optional<std::uint32_t> subscription_id;
   if (!p.props.subscription_identifiers.empty()) subscription_id = p.props.subscription_identifiers.front();
   std::vector<const subscription_entry*> retained_for;  // subscriptions that get retained messages
@@ -60,7 +61,9 @@ void broker::state::handle_subscribe(connection& c, const codec::subscribe& p, c
     // -11; 3.1.1 always, MQTT-3.3.1-6 of 3.1.1).
     if (it->second.share_name.empty()) {
       std::uint8_t rh = v5 ? it->second.options.retain_handling : 0;
-      if (rh == 0 || (rh == 1 && !exists)) {
+      if (rh == 2 && MQTT_PLANTED(*this, retain_handling_2_ignored)) rh = 0;
+      const bool is_new = !exists || MQTT_PLANTED(*this, retain_handling_1_ignored);
+      if (rh == 0 || (rh == 1 && is_new)) {
         enforce(v5 ? (rh == 0 ? statement_id("MQTT-3.3.1-9") : statement_id("MQTT-3.3.1-10"))
                    : statement_id("MQTT-3.3.1-6"));
         retained_for.push_back(&it->second);
@@ -104,6 +107,7 @@ void broker::state::handle_unsubscribe(connection& c, const codec::unsubscribe& 
     return true;
   });
   enforce("MQTT-3.10.4-4");
+  if (MQTT_PLANTED(*this, unsuback_codes_reversed)) std::reverse(ack.reason_codes.begin(), ack.reason_codes.end());
   send(c, ack);
 }
 

@@ -76,7 +76,7 @@ void broker::state::connection_ended(connection& c, close_reason why, clock_ms n
   if (will && !discard_will) {
     // Published when the connection ends without a normal DISCONNECT (MQTT-3.1.2-8;
     // 3.1.1 MQTT-3.1.2-8, -10), after the Will Delay Interval unless the session ends first.
-    if (will->delay_s == 0 || s.expiry_interval_s == 0) {
+    if (will->delay_s == 0 || s.expiry_interval_s == 0 || MQTT_PLANTED(*this, will_delay_ignored)) {
       enforce("MQTT-3.1.2-8");
       publish_will(*will, now);
     } else {
@@ -104,7 +104,7 @@ void broker::state::publish_will(const will_message& w, clock_ms now) {
   // RETAIN as the will asked (MQTT-3.1.2-14, -15; 3.1.1 MQTT-3.1.2-16, -17).
   auto msg = std::make_shared<message>(*w.msg);
   msg->received_at_ms = now;
-  if (msg->retain) store_retained(msg);
+  if (msg->retain && !MQTT_PLANTED(*this, will_retain_ignored)) store_retained(msg);
   route(msg, now);
 }
 
@@ -128,6 +128,7 @@ void broker::state::run_timer(const timer_entry& t, clock_ms now) {
       }
       // Nothing heard for 1.5 x Keep Alive: close as if the network failed (MQTT-3.1.2-22;
       // 3.1.1 MQTT-3.1.2-24), which publishes the will.
+      if (MQTT_PLANTED(*this, keep_alive_not_enforced)) return;  // planted: never re-armed, never closed
       const statement_id keep_alive =
           is_v5(c) ? statement_id("MQTT-3.1.2-22") : statement_id("MQTT-3.1.2-24");
       enforce(keep_alive);
@@ -153,7 +154,7 @@ void broker::state::run_timer(const timer_entry& t, clock_ms now) {
     case timer_entry::kind::session_expiry: {
       auto it = sessions_by_serial.find(t.id);
       if (it == sessions_by_serial.end() || it->second->timer_generation != t.generation) return;
-      if (it->second->conn != 0) return;
+      if (it->second->conn != 0 || MQTT_PLANTED(*this, session_expiry_ignored)) return;
       // The session expired after its Session Expiry Interval (MQTT-4.1.0-2).
       enforce("MQTT-4.1.0-2");
       end_session(*it->second, now);

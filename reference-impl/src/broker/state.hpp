@@ -226,6 +226,13 @@ struct broker::state {
   void release_held_timer(const timer_entry& t, clock_ms now);
   // qos2_duplicate_on_reconnect: moves released QoS 2 messages back to the queue.
   void restart_released_qos2(session& s);
+  // The bugs that leave a connection open after a malformed packet breaking `r`.
+  bool planted_keeps_malformed(codec::rule r) const;
+  // The bugs that leave out or alter a 5.0 PUBLISH's forwarded properties.
+  void plant_property_bugs(codec::publish& p, const outgoing& out) const;
+  // shared_to_every_member: the message to each member of the group; returns how many.
+  std::size_t planted_deliver_to_group(const std::vector<std::uint64_t>& members, const std::string& filter,
+                                       const message_ptr& msg, clock_ms now);
 };
 
 // The client's view of a protocol version: 5.0 packets carry reason codes and properties.

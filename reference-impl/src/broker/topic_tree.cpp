@@ -52,12 +52,13 @@ bool topic_tree::erase(std::string_view filter, std::uint64_t session_serial,
   return true;
 }
 
-void topic_tree::collect_matches(std::string_view topic, std::vector<const node*>& out) const {
+void topic_tree::collect_matches(std::string_view topic, std::vector<const node*>& out,
+                                 bool dollar_exempt) const {
   std::vector<const node*> frontier{&root_};
   std::vector<const node*> next;
   bool first = true;
   // Topics beginning with '$' are not matched by filters beginning with a wildcard.
-  const bool dollar = !topic.empty() && topic.front() == '$';
+  const bool dollar = dollar_exempt && !topic.empty() && topic.front() == '$';
   auto child = [](const node* n, const std::string& key) -> const node* {
     auto it = n->children.find(key);
     return it == n->children.end() ? nullptr : it->second.get();

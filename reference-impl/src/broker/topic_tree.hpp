@@ -33,9 +33,10 @@ class topic_tree {
   // Removes it; returns false when there was none.
   bool erase(std::string_view filter, std::uint64_t session_serial, std::string_view share_name);
   // Calls `found` for every subscription whose filter matches `topic` (section 4.7,
-  // including the '$' rule of MQTT-4.7.2-1).
+  // including the '$' rule of MQTT-4.7.2-1, which only the planted dollar_topic_matched bug
+  // turns off with `dollar_exempt` false).
   template <class F>
-  void match(std::string_view topic, F&& found) const;
+  void match(std::string_view topic, F&& found, bool dollar_exempt = true) const;
   std::size_t size() const { return size_; }
 
  private:
@@ -44,16 +45,16 @@ class topic_tree {
     // Keyed by (session serial, share name): one entry per subscriber of this exact filter.
     std::map<std::pair<std::uint64_t, std::string>, subscription_entry> subscribers;
   };
-  void collect_matches(std::string_view topic, std::vector<const node*>& out) const;
+  void collect_matches(std::string_view topic, std::vector<const node*>& out, bool dollar_exempt) const;
 
   node root_;
   std::size_t size_ = 0;
 };
 
 template <class F>
-void topic_tree::match(std::string_view topic, F&& found) const {
+void topic_tree::match(std::string_view topic, F&& found, bool dollar_exempt) const {
   std::vector<const node*> matched;
-  collect_matches(topic, matched);
+  collect_matches(topic, matched, dollar_exempt);
   for (const node* n : matched) {
     for (const auto& [key, entry] : n->subscribers) found(entry);
   }

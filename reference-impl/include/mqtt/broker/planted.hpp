@@ -6,6 +6,10 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
+
+#include "mqtt/codec/types.hpp"
+#include "mqtt/spec/statement_id.hpp"
 
 namespace mqtt::broker {
 
@@ -20,6 +24,50 @@ enum class planted_bug : std::uint8_t {
   reorder_topic,                // of two consecutive QoS 1/2 messages on one topic to one session, the
                                 // later is sent first
   deliver_after_unsubscribe,    // UNSUBSCRIBE is acknowledged but the subscription is kept
+  // Each of the following breaks one statement the conformance suite checks on the simulator
+  // (broken_statements says which); planted/plant_bug.cpp has their names and descriptions.
+  second_connect_accepted,
+  first_packet_not_connect_kept,
+  no_pingresp,
+  keep_alive_not_enforced,
+  session_present_always_0,
+  wrong_code_for_bad_level,
+  assigned_client_id_not_sent,
+  clean_start_ignored,
+  bad_password_accepted,
+  will_retain_ignored,
+  qos_not_downgraded,
+  retain_kept_on_established,
+  retain_as_published_ignored,
+  retained_not_cleared,
+  retain_handling_2_ignored,
+  retain_handling_1_ignored,
+  no_local_ignored,
+  subscription_id_not_sent,
+  shared_to_every_member,
+  dollar_topic_matched,
+  unsuback_codes_reversed,
+  suback_wrong_packet_id,
+  puback_wrong_packet_id,
+  message_expiry_not_decremented,
+  expired_message_delivered,
+  user_properties_dropped,
+  content_type_dropped,
+  payload_format_dropped,
+  response_topic_dropped,
+  correlation_data_dropped,
+  topic_alias_not_stored,
+  topic_alias_above_maximum_accepted,
+  receive_maximum_ignored,
+  qos2_duplicate_delivered,
+  dup_not_set_on_resend,
+  session_expiry_ignored,
+  will_delay_ignored,
+  will_with_will_reason_dropped,
+  qos3_publish_kept,
+  wildcard_topic_kept,
+  zero_packet_id_kept,
+  subscribe_flags_kept,
 };
 
 // Kebab-case names ("drop-offline-qos1"), for command lines and reports.
@@ -27,6 +75,10 @@ std::string_view to_string(planted_bug bug);
 std::optional<planted_bug> planted_bug_from_string(std::string_view name);
 // One line on what the bug does, for listings.
 std::string_view describe(planted_bug bug);
+// The normative statements the bug breaks, as `version`'s standard numbers them (3.1 as
+// 3.1.1); empty for none and for a version the bug does not touch. A suite that catches the
+// bug fails a case that cites one of them.
+std::vector<spec::statement_id> broken_statements(planted_bug bug, codec::protocol_version version);
 // Every value but none, in declaration order.
 std::span<const planted_bug> all_planted_bugs();
 
