@@ -10,19 +10,20 @@
 namespace mqtt::spec {
 namespace {
 
+// Built once at run time: as a constant expression the look-ups (each a scan of both tables)
+// exceed clang's constexpr step limit, and nothing needs these lists at compile time.
 template <std::size_t count>
-constexpr std::array<statement_id, count> ids_of(const std::string_view (&table)[count]) {
+std::array<statement_id, count> ids_of(const std::string_view (&table)[count]) {
   std::array<statement_id, count> out{};
   for (std::size_t i = 0; i < count; ++i) out[i] = *statement_id::lookup(table[i]);
   return out;
 }
 
-constexpr auto v311_ids = ids_of(detail::v311_statement_ids);
-constexpr auto v5_ids = ids_of(detail::v5_statement_ids);
-
 }  // namespace
 
 std::span<const statement_id> statements(codec::protocol_version v) {
+  static const auto v311_ids = ids_of(detail::v311_statement_ids);
+  static const auto v5_ids = ids_of(detail::v5_statement_ids);
   if (v == codec::protocol_version::v5) return v5_ids;
   return v311_ids;
 }
