@@ -73,11 +73,20 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
   if (v5) c.client_maximum_packet_size = p.props.maximum_packet_size.value_or(client_packet_size_unbounded);
 
   if (v5 && p.props.authentication_method) {
-    // No extended authentication methods are offered (MQTT-4.12.0-1 allows 0x8C).
-    enforce("MQTT-4.12.0-1");
-    return refuse_connect(c, codec::reason::bad_authentication_method, 0, "MQTT-4.12.0-1",
-                          "unsupported authentication method", now);
+    auto method = opts.enhanced_auth.find(*p.props.authentication_method);
+    if (method == opts.enhanced_auth.end() || !method->second) {
+      // A method not offered is refused with 0x8C and the close (MQTT-4.12.0-1).
+      enforce("MQTT-4.12.0-1");
+      return refuse_connect(c, codec::reason::bad_authentication_method, 0, "MQTT-4.12.0-1",
+                            "unsupported authentication method " + std::string(*p.props.authentication_method), now);
+    }
+    return start_authentication(c, p, *method->second, now);
   }
+  accept_connect(c, p, nullptr, now);
+}
+
+void broker::state::accept_connect(connection& c, const codec::connect& p, const auth_grant* grant, clock_ms now) {
+  const bool v5 = p.version == codec::protocol_version::v5;
 
   // Client identifier (MQTT-3.1.3-3 .. -8; 3.1.1 MQTT-3.1.3-6 .. -9).
   std::string client_id(p.client_id);
@@ -112,8 +121,8 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
     if (v5) assigned = client_id;
   }
 
-  // Authentication (MQTT-3.1.4-2).
-  if (p.user_name || p.password || !opts.allow_anonymous) {
+  // Authentication (MQTT-3.1.4-2), unless an enhanced authentication has done it.
+  if (!grant && (p.user_name || p.password || !opts.allow_anonymous)) {
     auth_result verdict = auth_result::not_authorized;
     if (!p.user_name && !opts.allow_anonymous) {
       verdict = auth_result::not_authorized;
@@ -136,6 +145,7 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
   }
   client_identity identity{client_id, p.user_name ? std::optional<std::string>(std::string(*p.user_name))
                                                   : std::nullopt};
+  if (grant) identity.user_name = grant->user_name;  // who the method proved, not who the CONNECT named
 
   // The will: QoS and retain within what the server offers (MQTT-3.2.2-12, -13), and the
   // client may publish to its topic.
@@ -190,6 +200,15 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
       enforce("MQTT-3.2.2-16");
     }
     if (server_keep_alive) ack.props.server_keep_alive_s = *server_keep_alive;
+    if (grant) {
+      // A successful CONNACK names the CONNECT's method (MQTT-4.12.0-5); without one it names
+      // none (MQTT-4.12.0-6), as it is built here only from what the exchange granted.
+      enforce("MQTT-4.12.0-5");
+      ack.props.authentication_method = c.auth_method;
+      if (!grant->data.empty()) ack.props.authentication_data = grant->data;
+    } else {
+      enforce("MQTT-4.12.0-6");
+    }
     std::optional<std::uint32_t> requested_expiry = p.props.session_expiry_interval_s;
     if (requested_expiry && *requested_expiry > lim.session_expiry_max_s) {
       ack.props.session_expiry_interval_s = lim.session_expiry_max_s;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "mqtt/broker/access.hpp"
+#include "mqtt/broker/enhanced_auth.hpp"
 #include "mqtt/broker/message.hpp"
 #include "mqtt/codec/types.hpp"
 #include "mqtt/spec/statement_id.hpp"
@@ -48,6 +49,9 @@ struct options {
   bool allow_zero_length_client_id = true;
   bool queue_qos0_when_offline = false;           // QoS 0 is dropped for offline sessions
   std::string assigned_client_id_prefix = "auto-";
+  // 5.0 enhanced authentication (section 4.12): the Authentication Methods offered, by name.
+  // A CONNECT naming any other method is refused with 0x8C (MQTT-4.12.0-1).
+  std::map<std::string, std::shared_ptr<enhanced_authenticator>, std::less<>> enhanced_auth;
 };
 
 // Outputs.
