@@ -1,5 +1,6 @@
 // Enhanced authentication in the broker core (section 4.12, AUTH 3.15) with a scripted method,
-// every branch of the exchange before CONNACK and of re-authentication.
+// every branch of the exchange before CONNACK and of re-authentication; and Request Response
+// Information (3.1.2.11.7).
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
@@ -432,6 +433,56 @@ BOOST_AUTO_TEST_CASE(method_replaces_password_authentication_and_names_the_user)
   BOOST_TEST(f.received_of<codec::suback>(c).at(0).reason_codes.at(0) == 0x87);
   auto plain = f.connect(broker_fixture::connect_packet("plain", true, v5));
   BOOST_TEST(only_connack_code(f, plain) == 0x87);  // still no anonymous access
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(broker_response_information)
+
+// Response Information only on request (MQTT-3.1.2-28), and only where a prefix is configured.
+BOOST_AUTO_TEST_CASE(response_information_only_when_requested__MQTT_3_1_2_28) {
+  broker::options o;
+  o.response_information_prefix = "reply/";
+  broker_fixture f(o);
+  auto p = broker_fixture::connect_packet("asker", true, v5);
+  p.props.request_response_information = 1;
+  auto asker = f.connect(p);
+  BOOST_TEST(f.received_of<codec::connack>(asker).at(0).props.response_information.value_or("") == "reply/asker");
+  p.client_id = "zero";
+  p.props.request_response_information = 0;
+  auto zero = f.connect(p);
+  BOOST_TEST(!f.received_of<codec::connack>(zero).at(0).props.response_information.has_value());
+  BOOST_TEST(enforced(f, "MQTT-3.1.2-28"));
+  p.client_id = "absent";
+  p.props.request_response_information.reset();
+  auto absent = f.connect(p);
+  BOOST_TEST(!f.received_of<codec::connack>(absent).at(0).props.response_information.has_value());
+
+  broker_fixture none;  // no prefix configured: none offered even on request
+  p.client_id = "asker";
+  p.props.request_response_information = 1;
+  auto c = none.connect(p);
+  BOOST_TEST(!none.received_of<codec::connack>(c).at(0).props.response_information.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(response_information_with_an_assigned_identifier_and_within_maximum_packet_size) {
+  broker::options o;
+  o.response_information_prefix = "reply/";
+  broker_fixture f(o);
+  auto p = broker_fixture::connect_packet("", true, v5);
+  p.props.request_response_information = 1;
+  auto c = f.connect(p);
+  auto ack = f.received_of<codec::connack>(c).at(0);
+  BOOST_TEST(ack.props.response_information.value_or("") ==
+             "reply/" + std::string(ack.props.assigned_client_identifier.value_or("?")));
+  auto bare = ack;
+  bare.props.response_information.reset();
+  p.props.maximum_packet_size = static_cast<std::uint32_t>(codec::encoded_size(bare, v5));
+  auto small = f.connect(p);
+  auto small_ack = f.received_of<codec::connack>(small);
+  BOOST_TEST_REQUIRE(small_ack.size() == 1u);
+  BOOST_TEST(small_ack[0].reason_code == 0x00);
+  BOOST_TEST(!small_ack[0].props.response_information.has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -19,7 +19,8 @@ constexpr std::size_t v31_client_id_max = 23;
 
 // Leaves out of a 5.0 CONNACK what the client's Maximum Packet Size has no room for, so that
 // it is never exceeded (MQTT-3.1.2-24): the Reason String and User Properties first
-// (MQTT-3.2.2-19, -20), then the Topic Alias Maximum, which only offers what a client that is
+// (MQTT-3.2.2-19, -20), with the Response Information, which the client asked for but the
+// server need not give, then the Topic Alias Maximum, which only offers what a client that is
 // not told of it does not use (absent means 0, MQTT-3.2.2-18). Properties at their default
 // value are never sent; every other one tells the client of a limit it must keep, so it goes
 // with the CONNACK or not at all. False when even then the CONNACK does not fit.
@@ -28,6 +29,7 @@ bool fit_connack(codec::connack& ack, std::uint32_t maximum_packet_size) {
   if (fits()) return true;
   ack.props.reason_string.reset();
   ack.props.user_properties.clear();
+  ack.props.response_information.reset();  // offered, never required
   if (fits()) return true;
   ack.props.topic_alias_maximum.reset();
   return fits();
@@ -185,6 +187,7 @@ void broker::state::accept_connect(connection& c, const codec::connect& p, const
   // effect, as a refusal would be. Its properties tell of our limits where they differ from
   // the defaults the client assumes.
   codec::connack ack;
+  std::string response_information;  // outlives the CONNACK's view of it
   if (v5) {
     const limits& lim = opts.limits;
     if (lim.inflight_max != 65'535) ack.props.receive_maximum = lim.inflight_max;
@@ -208,6 +211,12 @@ void broker::state::accept_connect(connection& c, const codec::connect& p, const
       if (!grant->data.empty()) ack.props.authentication_data = grant->data;
     } else {
       enforce("MQTT-4.12.0-6");
+    }
+    if (p.props.request_response_information.value_or(0) == 0) {
+      enforce("MQTT-3.1.2-28");  // Response Information only on request
+    } else if (!opts.response_information_prefix.empty()) {
+      response_information = opts.response_information_prefix + client_id;
+      ack.props.response_information = response_information;
     }
     std::optional<std::uint32_t> requested_expiry = p.props.session_expiry_interval_s;
     if (requested_expiry && *requested_expiry > lim.session_expiry_max_s) {

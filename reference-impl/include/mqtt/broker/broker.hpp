@@ -52,6 +52,10 @@ struct options {
   // 5.0 enhanced authentication (section 4.12): the Authentication Methods offered, by name.
   // A CONNECT naming any other method is refused with 0x8C (MQTT-4.12.0-1).
   std::map<std::string, std::shared_ptr<enhanced_authenticator>, std::less<>> enhanced_auth;
+  // response_information_prefix: a 5.0 client that sets Request Response Information to 1 gets
+  // this followed by its client identifier as Response Information (section 3.1.2.11.7), a
+  // topic prefix of its own for Response Topics. Empty: none is offered.
+  std::string response_information_prefix;
 };
 
 // Outputs.
