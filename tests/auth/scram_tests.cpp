@@ -124,6 +124,22 @@ BOOST_DATA_TEST_CASE(bad_entries_are_refused,
   BOOST_TEST_CONTEXT("line=" << line) { BOOST_TEST(std::holds_alternative<std::string>(scram::parse_entry(line))); }
 }
 
+BOOST_AUTO_TEST_CASE(password_file_lines_comments_and_errors) {
+  std::string alice = scram::format_entry("alice", scram::derive_credentials("a", "salt-a", 4096));
+  std::string bob = scram::format_entry("bob", scram::derive_credentials("b", "salt-b", 5000));
+  auto ok = scram::parse_password_file("# users\n" + alice + "\r\n\n" + bob);
+  BOOST_TEST_REQUIRE(std::holds_alternative<scram::user_map>(ok));
+  const auto& users = std::get<scram::user_map>(ok);
+  BOOST_TEST(users.size() == 2u);
+  BOOST_TEST(users.at("bob").iterations == 5000u);
+  auto twice = scram::parse_password_file(alice + "\n" + alice + "\n");
+  BOOST_TEST_REQUIRE(std::holds_alternative<scram::file_error>(twice));
+  BOOST_TEST(std::get<scram::file_error>(twice).line == 2u);
+  auto bad = scram::parse_password_file(alice + "\n\nbob:plain\n");
+  BOOST_TEST_REQUIRE(std::holds_alternative<scram::file_error>(bad));
+  BOOST_TEST(std::get<scram::file_error>(bad).line == 3u);
+}
+
 BOOST_AUTO_TEST_CASE(base64_is_strict) {
   BOOST_TEST(scram::base64_encode("") == "");
   BOOST_TEST(scram::base64_encode("n,,") == "biws");
@@ -200,7 +216,7 @@ BOOST_DATA_TEST_CASE(hostile_server_first_fails_the_client,
 }
 
 BOOST_AUTO_TEST_CASE(authenticator_runs_the_exchange_and_names_the_user) {
-  std::map<std::string, scram::credentials, std::less<>> users{{"user", rfc_credentials()}};
+  scram::user_map users{{"user", rfc_credentials()}};
   scram::authenticator a(users, counting_random());
   auto ex = a.start("client-1");
   scram::client_exchange c("user", "pencil", "clientnonce");
@@ -219,7 +235,7 @@ BOOST_AUTO_TEST_CASE(authenticator_runs_the_exchange_and_names_the_user) {
 }
 
 BOOST_AUTO_TEST_CASE(authenticator_wrong_password_0x86_unknown_user_same_as_wrong_password) {
-  std::map<std::string, scram::credentials, std::less<>> users{{"user", rfc_credentials()}};
+  scram::user_map users{{"user", rfc_credentials()}};
   scram::authenticator a(users, counting_random());
   for (std::string_view who : {"user", "nobody"}) {
     BOOST_TEST_CONTEXT("user=" << who) {

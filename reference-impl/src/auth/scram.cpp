@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include <charconv>
@@ -274,6 +275,32 @@ std::variant<entry, std::string> parse_entry(std::string_view line, const limits
   return e;
 }
 
+std::variant<user_map, file_error> parse_password_file(std::string_view text, const limits& lim) {
+  user_map users;
+  std::size_t line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    std::size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || line.front() == '#') continue;
+    auto parsed = parse_entry(line, lim);
+    if (auto* e = std::get_if<std::string>(&parsed)) return file_error{line_no, *e};
+    entry& en = std::get<entry>(parsed);
+    if (users.contains(en.user)) return file_error{line_no, "user " + en.user + " appears twice"};
+    if (users.size() == users_max) return file_error{line_no, "more than " + std::to_string(users_max) + " users"};
+    users.emplace(std::move(en.user), std::move(en.creds));
+  }
+  return users;
+}
+
+random_source system_random() {
+  return [](std::span<std::uint8_t> out) {
+    if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) throw std::runtime_error("RAND_bytes failed");
+  };
+}
+
 std::string make_nonce(const random_source& random, std::size_t bytes) {
   std::string raw(bytes, '\0');
   random(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(raw.data()), raw.size()));
@@ -394,7 +421,7 @@ bool client_exchange::server_final_valid(std::string_view msg) const {
          CRYPTO_memcmp(msg.data(), expected_server_final_.data(), msg.size()) == 0;
 }
 
-authenticator::authenticator(std::map<std::string, credentials, std::less<>> users, random_source random, limits lim)
+authenticator::authenticator(user_map users, random_source random, limits lim)
     : users_(std::move(users)), random_(std::move(random)), lim_(lim) {
   MQTT_ASSERT(random_);
   random_(unknown_user_secret_);

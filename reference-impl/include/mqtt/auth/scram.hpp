@@ -54,9 +54,22 @@ struct entry {
 // The text of the error, or the entry.
 std::variant<entry, std::string> parse_entry(std::string_view line, const limits& lim = {});
 
+// A SCRAM password file: one entry a line as format_entry writes it; blank lines and lines
+// starting with '#' are skipped. At most `users_max` users.
+inline constexpr std::size_t users_max = 100'000;
+using user_map = std::map<std::string, credentials, std::less<>>;
+struct file_error {
+  std::size_t line;  // 1-based
+  std::string message;
+};
+std::variant<user_map, file_error> parse_password_file(std::string_view text, const limits& lim = {});
+
 // Fills its argument with random bytes: RAND_bytes in mqtt-ref-broker, a seeded generator in
 // the simulator so runs stay reproducible.
 using random_source = std::function<void(std::span<std::uint8_t>)>;
+// The operating system's generator (OpenSSL's RAND_bytes), for real brokers and tools; never
+// in the simulator. Throws when the generator fails.
+random_source system_random();
 // A nonce of `bytes` random bytes, base64-encoded (printable and without ',', RFC 5802 section 5.1).
 std::string make_nonce(const random_source& random, std::size_t bytes = 18);
 
@@ -123,11 +136,11 @@ class client_exchange {
 // The broker's authenticator for the Authentication Method "SCRAM-SHA-256".
 class authenticator final : public broker::enhanced_authenticator {
  public:
-  authenticator(std::map<std::string, credentials, std::less<>> users, random_source random, limits lim = {});
+  authenticator(user_map users, random_source random, limits lim = {});
   std::unique_ptr<broker::auth_exchange> start(std::string_view client_id) override;
 
  private:
-  std::map<std::string, credentials, std::less<>> users_;
+  user_map users_;
   random_source random_;
   limits lim_;
   key unknown_user_secret_{};  // keys the salt of made-up credentials, stable per process
