@@ -405,6 +405,37 @@ BOOST_AUTO_TEST_CASE(auth_reason_string_within_the_client_maximum_packet_size__M
   BOOST_TEST(!f.received_of<codec::auth>(quiet).at(0).props.reason_string.has_value());
 }
 
+// A method that keeps asking: each client AUTH continues the exchange until auth_rounds_max.
+class endless_exchange final : public broker::auth_exchange {
+ public:
+  broker::auth_step step(const std::optional<std::string_view>&) override {
+    broker::auth_step s;
+    s.result = broker::auth_step::outcome::continue_auth;
+    s.data = "more";
+    return s;
+  }
+};
+class endless_authenticator final : public broker::enhanced_authenticator {
+ public:
+  std::unique_ptr<broker::auth_exchange> start(std::string_view) override { return std::make_unique<endless_exchange>(); }
+};
+
+BOOST_AUTO_TEST_CASE(auth_rounds_of_one_exchange_are_bounded) {
+  broker::options o;
+  o.limits.auth_rounds_max = 3;
+  o.enhanced_auth.emplace("ENDLESS", std::make_shared<endless_authenticator>());
+  broker_fixture f(o);
+  auto c = f.connect(connect_with("c", "ENDLESS", "x"));
+  for (int i = 0; i < 3; ++i) {
+    BOOST_TEST_REQUIRE(f.received_of<codec::auth>(c).size() == 1u);
+    f.send(c, auth_packet(0x18, "ENDLESS", "x"));
+  }
+  BOOST_TEST_REQUIRE(f.received_of<codec::auth>(c).size() == 1u);  // the third round's answer
+  f.send(c, auth_packet(0x18, "ENDLESS", "x"));                    // a fourth: refused
+  BOOST_TEST(only_connack_code(f, c) == 0x87);
+  BOOST_TEST(f.closed(c));
+}
+
 BOOST_AUTO_TEST_CASE(connect_timeout_bounds_an_unfinished_exchange) {
   broker_fixture f(auth_options());
   auto c = start_challenge(f);

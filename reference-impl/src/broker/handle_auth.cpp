@@ -53,6 +53,7 @@ void broker::state::start_authentication(connection& c, const codec::connect& p,
   c.auth_method = std::string(*p.props.authentication_method);
   c.request_problem_information = p.props.request_problem_information.value_or(1) != 0;
   c.auth = method.start(p.client_id);
+  c.auth_rounds = 0;
   MQTT_ASSERT(c.auth != nullptr);
   auth_step s = c.auth->step(p.props.authentication_data);
   switch (s.result) {
@@ -111,6 +112,7 @@ void broker::state::handle_auth(connection& c, const codec::auth& p, clock_ms no
     auto method = opts.enhanced_auth.find(c.auth_method);
     MQTT_ASSERT(method != opts.enhanced_auth.end() && method->second);
     c.auth = method->second->start(c.sess->client_id);
+    c.auth_rounds = 0;
     MQTT_ASSERT(c.auth != nullptr);
   } else if (p.reason_code != codec::reason::continue_authentication || !c.auth) {
     // 0x00 is the server's to send; 0x18 continues only an exchange under way (section 4.12.1).
@@ -118,7 +120,14 @@ void broker::state::handle_auth(connection& c, const codec::auth& p, clock_ms no
                                                  " with no re-authentication under way");
   }
   MQTT_ASSERT(c.auth != nullptr);
-  auth_step s = c.auth->step(p.props.authentication_data);
+  // A method that never decides must not hold the connection in the exchange for ever.
+  auth_step s;
+  if (++c.auth_rounds > opts.limits.auth_rounds_max) {
+    s.reason_code = codec::reason::not_authorized;
+    s.text = "more than " + std::to_string(opts.limits.auth_rounds_max) + " AUTH packets in one exchange";
+  } else {
+    s = c.auth->step(p.props.authentication_data);
+  }
   if (s.result == auth_step::outcome::continue_auth) {
     enforce("MQTT-4.12.0-2");
     return send_auth(c, codec::reason::continue_authentication, s.data, c.auth_method + ": continue");

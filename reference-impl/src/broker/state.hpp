@@ -100,6 +100,7 @@ struct connection {
   // authenticating the CONNECT itself, encoded, to be acted on once the exchange succeeds.
   std::string auth_method;
   std::unique_ptr<auth_exchange> auth;
+  std::size_t auth_rounds = 0;  // client AUTH packets in the exchange under way (auth_rounds_max)
   std::vector<std::uint8_t> pending_connect;
 };
 

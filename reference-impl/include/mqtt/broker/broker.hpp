@@ -39,6 +39,7 @@ struct limits {
   std::uint16_t keep_alive_max_s = 65'535;       // max_keepalive (5.0: Server Keep Alive)
   std::uint32_t session_expiry_max_s = 0xFFFF'FFFF;
   std::size_t client_id_length_max = 65'535;
+  std::size_t auth_rounds_max = 16;  // AUTH packets from the client in one enhanced authentication
 };
 
 struct options {
