@@ -10,6 +10,7 @@
 #include <span>
 
 #include "broker_fuzz_script.hpp"
+#include "mqtt/auth/scram.hpp"
 #include "mqtt/broker/broker.hpp"
 #include "mqtt/codec/decoder.hpp"
 
@@ -31,8 +32,38 @@ struct client_side {
   bool version_known = false;
 };
 
+// An enhanced authentication method the fuzzer can complete without cryptography, so that it
+// reaches CONNACK and re-authentication: "ok" succeeds, "more" continues, anything else fails.
+class token_exchange final : public broker::auth_exchange {
+ public:
+  broker::auth_step step(const std::optional<std::string_view>& data) override {
+    broker::auth_step s;
+    if (data == std::optional<std::string_view>("ok")) s.result = broker::auth_step::outcome::success;
+    else if (data == std::optional<std::string_view>("more")) s.result = broker::auth_step::outcome::continue_auth;
+    s.data = "t";
+    return s;
+  }
+};
+class token_authenticator final : public broker::enhanced_authenticator {
+ public:
+  std::unique_ptr<broker::auth_exchange> start(std::string_view) override { return std::make_unique<token_exchange>(); }
+};
+
+// SCRAM-SHA-256 with one user and a counter for randomness: the fuzzer feeds its parsers.
+std::shared_ptr<broker::enhanced_authenticator> fuzz_scram() {
+  static const mqtt::auth::scram::credentials creds = mqtt::auth::scram::derive_credentials("pencil", "salt", 4'096);
+  auto counter = std::make_shared<std::uint8_t>(0);
+  return std::make_shared<mqtt::auth::scram::authenticator>(
+      mqtt::auth::scram::user_map{{"user", creds}}, [counter](std::span<std::uint8_t> out) {
+        for (auto& b : out) b = (*counter)++;
+      });
+}
+
 broker::options fuzz_options() {
   broker::options o;
+  o.enhanced_auth.emplace("FUZZ-TOKEN", std::make_shared<token_authenticator>());
+  o.enhanced_auth.emplace("SCRAM-SHA-256", fuzz_scram());
+  o.response_information_prefix = "r/";
   o.limits.connections_max = 8;
   o.limits.inflight_max = 3;
   o.limits.queued_messages_max = 8;

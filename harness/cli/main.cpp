@@ -7,6 +7,7 @@
 #include "cli/decode_command.hpp"
 #include "cli/rules_command.hpp"
 #include "cli/run_command.hpp"
+#include "cli/scram_entry_command.hpp"
 #include "cli/sim_command.hpp"
 
 namespace {
@@ -19,6 +20,7 @@ constexpr std::string_view usage =
     "  decode    decode a hex dump of MQTT traffic into JSON Lines\n"
     "  bench     load a broker: publishers, subscribers, msgs/s and latency\n"
     "  rules     list the wire-level rules the codec enforces, with statement IDs\n"
+    "  scram-entry  print a SCRAM-SHA-256 line for mqtt-ref-broker's scram_password_file\n"
     "  sim       run seeded simulations of broker and clients under faults, check each run\n"
     "  replay    run a recorded simulation again from its replay file\n"
     "  shrink    reduce a failing replay file to fewer faults and a shorter chaos phase\n"
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
   if (command == "decode") return harness::cli::decode_command(rest);
   if (command == "bench") return harness::cli::bench_command(rest);
   if (command == "rules") return harness::cli::rules_command(rest);
+  if (command == "scram-entry") return harness::cli::scram_entry_command(rest);
   if (command == "sim") return harness::cli::sim_command(rest);
   if (command == "replay") return harness::cli::replay_command(rest);
   if (command == "shrink") return harness::cli::shrink_command(rest);

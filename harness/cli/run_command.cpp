@@ -178,6 +178,9 @@ int run_command(std::span<const std::string_view> args) {
       o.prof.password = "harness-secret";
       o.prof.denied_topic = "test/nosubscribe";
       o.prof.maximum_packet_size = 1024 * 1024;
+      o.prof.enhanced_auth = {"SCRAM-SHA-256"};
+      o.prof.scram_user = "harness-scram";
+      o.prof.scram_password = "scram-secret";
     } else {
       o.prof.name = "default (the reference broker's capabilities, no credentials, no denied topic)";
     }

@@ -1,6 +1,7 @@
 // TOML profile reading with toml++.
 #include "run/profile.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <toml++/toml.h>
@@ -83,6 +84,8 @@ std::set<std::string> profile::capabilities() const {
   if (maximum_packet_size > 0) c.insert("maximum_packet_size");
   if (receive_maximum > 0) c.insert("receive_maximum");
   if (request_response) c.insert("request_response");
+  bool scram = std::find(enhanced_auth.begin(), enhanced_auth.end(), "SCRAM-SHA-256") != enhanced_auth.end();
+  if (scram && scram_user && scram_password) c.insert("scram_sha_256");
   for (auto v : versions) {
     if (v == protocol_version::v3_1) c.insert("v3.1");
   }
@@ -98,6 +101,8 @@ std::map<std::string, std::string> profile::values() const {
   v["topic_alias_maximum"] = std::to_string(topic_alias_maximum);
   v["maximum_packet_size"] = std::to_string(maximum_packet_size);
   v["max_qos"] = std::to_string(max_qos);
+  if (scram_user) v["scram_user"] = *scram_user;
+  if (scram_password) v["scram_password"] = *scram_password;
   return v;
 }
 
@@ -117,7 +122,7 @@ profile_result parse_profile(const std::string& text, const std::string& path) {
   p.file = path;
   reader r{path, {}};
   auto fail = [&] { return profile_result{std::nullopt, r.error}; };
-  if (!r.check_keys(root, {"name", "versions", "time_factor", "default_within_ms", "capabilities", "credentials", "acl", "target"}, "")) return fail();
+  if (!r.check_keys(root, {"name", "versions", "time_factor", "default_within_ms", "capabilities", "credentials", "auth", "acl", "target"}, "")) return fail();
   if (!r.get(root, "name", p.name) || !r.get(root, "time_factor", p.time_factor) || !r.get(root, "default_within_ms", p.default_within_ms)) return fail();
   if (p.time_factor <= 0 || p.time_factor > 100) return {std::nullopt, path + ": time_factor must be above 0 and at most 100"};
   if (const toml::array* vs = root["versions"].as_array()) {
@@ -134,7 +139,7 @@ profile_result parse_profile(const std::string& text, const std::string& path) {
   if (const toml::table* c = root["capabilities"].as_table()) {
     if (!r.check_keys(*c, {"max_qos", "retain", "wildcards", "shared_subscriptions", "subscription_identifiers", "topic_alias_maximum",
                            "receive_maximum", "maximum_packet_size", "zero_length_client_id", "will_delay", "session_expiry",
-                           "message_expiry", "request_response"}, "capabilities")) return fail();
+                           "message_expiry", "request_response", "enhanced_auth"}, "capabilities")) return fail();
     bool ok = r.get(*c, "max_qos", p.max_qos) && r.get(*c, "retain", p.retain) && r.get(*c, "wildcards", p.wildcards) &&
               r.get(*c, "shared_subscriptions", p.shared_subscriptions) && r.get(*c, "subscription_identifiers", p.subscription_identifiers) &&
               r.get(*c, "topic_alias_maximum", p.topic_alias_maximum) && r.get(*c, "receive_maximum", p.receive_maximum) &&
@@ -143,6 +148,22 @@ profile_result parse_profile(const std::string& text, const std::string& path) {
               r.get(*c, "message_expiry", p.message_expiry) && r.get(*c, "request_response", p.request_response);
     if (!ok) return fail();
     if (p.max_qos > 2) return {std::nullopt, path + ": max_qos is 0, 1 or 2"};
+    if (const toml::node* n = c->get("enhanced_auth")) {
+      const toml::array* methods = n->as_array();
+      if (!methods) return {std::nullopt, where(path, n->source()) + ": enhanced_auth is a list such as [\"SCRAM-SHA-256\"]"};
+      for (const auto& m : *methods) {
+        auto name = m.value<std::string>();
+        if (!name || name->empty()) return {std::nullopt, where(path, m.source()) + ": an Authentication Method name in quotes"};
+        p.enhanced_auth.push_back(*name);
+      }
+    }
+  }
+  if (const toml::table* c = root["auth"].as_table()) {
+    if (!r.check_keys(*c, {"scram_user", "scram_password"}, "auth") || !r.get(*c, "scram_user", p.scram_user) ||
+        !r.get(*c, "scram_password", p.scram_password)) return fail();
+    if (p.scram_user.has_value() != p.scram_password.has_value()) {
+      return {std::nullopt, path + ": [auth] scram_user and scram_password go together"};
+    }
   }
   if (const toml::table* c = root["credentials"].as_table()) {
     if (!r.check_keys(*c, {"user_name", "password", "anonymous"}, "credentials") || !r.get(*c, "user_name", p.user_name) ||

@@ -37,6 +37,13 @@ struct profile {
   bool session_expiry = true;
   bool message_expiry = true;
   bool request_response = true;
+  // 5.0 Authentication Methods the broker offers (section 4.12), e.g. ["SCRAM-SHA-256"].
+  std::vector<std::string> enhanced_auth;
+
+  // [auth]: the user a SCRAM-SHA-256 scenario authenticates as ($profile.scram_user,
+  // $profile.scram_password); with "SCRAM-SHA-256" in enhanced_auth, capability scram_sha_256.
+  std::optional<std::string> scram_user;
+  std::optional<std::string> scram_password;
 
   // [credentials] and [acl]
   std::optional<std::string> user_name;

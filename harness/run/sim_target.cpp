@@ -8,9 +8,11 @@
 #include <memory>
 #include <stdexcept>
 
+#include "mqtt/auth/scram.hpp"
 #include "mqtt/broker/access.hpp"
 #include "mqtt/broker/broker.hpp"
 #include "mqtt/broker/planted.hpp"
+#include "sim/random.hpp"
 #include "sim/sim_world.hpp"
 
 namespace harness::run {
@@ -36,8 +38,29 @@ class profile_authenticator final : public broker::authenticator {
   std::string password_;
 };
 
-broker::options broker_options(const profile& p) {
+// Salt and iterations of the profile's SCRAM user on the simulated broker: fixed, so runs replay.
+constexpr std::string_view sim_scram_salt = "mqtt-harness-sim";
+constexpr std::uint32_t sim_scram_iterations = 4'096;
+// Keeps SCRAM server nonces apart from the simulator's own streams (network, faults, workload).
+constexpr std::uint64_t sim_scram_stream = 0x5C4A'4D00;
+
+// SCRAM-SHA-256 with the profile's user, its nonces from a generator seeded by the run's seed,
+// so that every run of a case sees the same bytes.
+std::shared_ptr<broker::enhanced_authenticator> make_scram(const profile& p, std::uint64_t seed) {
+  mqtt::auth::scram::user_map users;
+  users.emplace(*p.scram_user, mqtt::auth::scram::derive_credentials(*p.scram_password, sim_scram_salt, sim_scram_iterations));
+  auto gen = std::make_shared<sim::prng>(seed ^ sim_scram_stream);
+  auto random = [gen](std::span<std::uint8_t> out) {
+    for (auto& b : out) b = static_cast<std::uint8_t>(gen->next());
+  };
+  return std::make_shared<mqtt::auth::scram::authenticator>(std::move(users), random);
+}
+
+broker::options broker_options(const profile& p, std::uint64_t seed) {
   broker::options o;
+  if (p.capabilities().contains("scram_sha_256")) o.enhanced_auth.emplace("SCRAM-SHA-256", make_scram(p, seed));
+  // As targets/mqtt-ref-broker/start configures mqtt-ref-broker.
+  if (p.request_response) o.response_information_prefix = "reply/";
   o.max_qos = static_cast<mqtt::codec::qos>(p.max_qos);
   o.retain_available = p.retain;
   o.allow_zero_length_client_id = p.zero_length_client_id;
@@ -49,11 +72,13 @@ broker::options broker_options(const profile& p) {
 }
 
 // The same ACL as targets/*/start write: everything but the denied topic (and the suite's own
-// '$' topics, which '#' does not match), for anonymous clients and for the profile's user alike.
+// '$' topics, which '#' does not match), for anonymous clients and the profile's users alike.
 std::shared_ptr<broker::authorizer> make_authorizer(const profile& p) {
   if (!p.denied_topic) return nullptr;
   std::string rules = "topic readwrite #\ntopic readwrite $mh/#\ntopic deny " + *p.denied_topic + "\n";
-  if (p.user_name) rules += "user " + *p.user_name + "\n" + rules;
+  const std::string common = rules;
+  if (p.user_name) rules += "user " + *p.user_name + "\n" + common;
+  if (p.scram_user && p.scram_user != p.user_name) rules += "user " + *p.scram_user + "\n" + common;
   auto acl = broker::acl_authorizer::parse(rules);
   if (auto* a = std::get_if<broker::acl_authorizer>(&acl)) return std::make_shared<broker::acl_authorizer>(std::move(*a));
   throw std::invalid_argument("profile: denied_topic does not make a valid ACL");
@@ -62,7 +87,7 @@ std::shared_ptr<broker::authorizer> make_authorizer(const profile& p) {
 sim::world_options world_options_of(const profile& p, const sim_options& o) {
   sim::world_options w;
   w.seed = o.seed;
-  w.broker = broker_options(p);
+  w.broker = broker_options(p, o.seed);
   w.authn = p.user_name ? std::make_shared<profile_authenticator>(p) : nullptr;
   w.authz = make_authorizer(p);
   w.planted_bug = o.planted_bug;

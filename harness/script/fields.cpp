@@ -32,13 +32,14 @@ bool in(std::initializer_list<std::string_view> list, std::string_view name) {
 bool body_field(packet_type t, std::string_view n, bool sending) {
   switch (t) {
     case packet_type::connect:
+      if (sending && is_scram_field(n)) return true;
       return in({"version", "protocol_level", "protocol_name", "clean_start", "clean", "keep_alive", "client_id",
                  "user_name", "password", "password_hex", "will", "will.topic", "will.payload",
                  "will.payload_hex", "will.qos", "will.retain"},
                 n) ||
              (n.starts_with("will.") && is_property_name(n.substr(5)));
     case packet_type::connack:
-      return in({"session_present", "reason_code", "return_code", "reason"}, n);
+      return in({"session_present", "reason_code", "return_code", "reason"}, n) || (!sending && n == "scram");
     case packet_type::publish:
       return in({"dup", "qos", "retain", "topic", "packet_id", "id", "payload", "payload_hex"}, n);
     case packet_type::puback:
@@ -59,8 +60,10 @@ bool body_field(packet_type t, std::string_view n, bool sending) {
     case packet_type::pingresp:
       return false;
     case packet_type::disconnect:
-    case packet_type::auth:
       return in({"reason_code", "reason"}, n);
+    case packet_type::auth:
+      if (sending && is_scram_field(n)) return true;
+      return in({"reason_code", "reason"}, n) || (!sending && n == "scram");
   }
   return false;
 }
@@ -73,6 +76,10 @@ std::optional<packet_type> packet_type_from(std::string_view name) {
     if (mqtt::codec::to_string(t) == name) return t;
   }
   return std::nullopt;
+}
+
+bool is_scram_field(std::string_view name) {
+  return name == "scram.user" || name == "scram.password" || name == "scram.proof";
 }
 
 bool is_property_name(std::string_view name) {

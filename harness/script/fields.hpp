@@ -20,6 +20,10 @@ bool sendable_field(mqtt::codec::packet_type t, std::string_view name);
 // (`reason_codes.0`, `properties.user_properties`) are checked by their first part.
 bool matchable_field(mqtt::codec::packet_type t, std::string_view name);
 
+// `scram.user`, `scram.password`, `scram.proof`: a CONNECT or AUTH 0x19 the interpreter turns
+// into a SCRAM-SHA-256 exchange it completes as a client would (scenarios/README.md).
+bool is_scram_field(std::string_view name);
+
 // A 5.0 property's name as `decode` prints it ("message_expiry_interval").
 bool is_property_name(std::string_view name);
 

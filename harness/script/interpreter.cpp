@@ -8,7 +8,10 @@
 #include <cctype>
 #include <cmath>
 
+#include "mqtt/auth/scram.hpp"
 #include "mqtt/codec/decoder.hpp"
+#include "mqtt/codec/encoder.hpp"
+#include "script/fields.hpp"
 #include "script/history_adapter.hpp"
 #include "wire/hex.hpp"
 #include "wire/packet_json.hpp"
@@ -45,6 +48,15 @@ struct interpreter::client {
   std::optional<std::uint32_t> maximum_packet_size;
   // The broker's Maximum Packet Size from its CONNACK, for describing what the client sends.
   std::optional<std::uint32_t> server_maximum_packet_size;
+  // A SCRAM-SHA-256 exchange under way: waiting for the server-first (AUTH 0x18), then for
+  // the server-final (CONNACK or AUTH 0x00).
+  struct scram_state {
+    mqtt::auth::scram::client_exchange exchange;
+    bool wrong_proof = false;
+    bool awaiting_final = false;
+  };
+  std::optional<scram_state> scram;
+  std::uint32_t scram_count = 0;  // exchanges started, for distinct client nonces
 };
 
 namespace {
@@ -175,9 +187,11 @@ void interpreter::on_bytes(std::uint64_t conn, std::span<const std::uint8_t> byt
   auto err = c->decoder->feed(bytes, [&](const codec::packet& p) {
     if (const auto* ack = std::get_if<codec::connack>(&p)) c->server_maximum_packet_size = ack->props.maximum_packet_size;
     json::object o = wire::to_json(p, c->decoder->version());
+    std::optional<std::vector<std::uint8_t>> answer = scram_on_packet(*c, p, o);
     record({now, transcript_entry::kind::received, c->name, conn, o, {}, line});
     c->history.push_back(o);
     if (!c->ignored.contains(std::string(codec::to_string(codec::type_of(p))))) c->inbox.push_back(std::move(o));
+    if (answer) write_at(*c, std::move(*answer), line, now);
   });
   if (err) {
     json::object o = wire::to_json(*err);
@@ -346,6 +360,7 @@ void interpreter::open_connection(client& c, ms now) {
   c.inbox.clear();
   c.maximum_packet_size.reset();
   c.server_maximum_packet_size.reset();
+  c.scram.reset();
   codec::decode_options o;
   o.version = c.defaults.version;
   o.receiver = codec::receiver_role::client;
@@ -356,13 +371,96 @@ void interpreter::open_connection(client& c, ms now) {
 }
 
 void interpreter::write(client& c, std::vector<std::uint8_t> bytes, const step& st, ms now) {
+  write_at(c, std::move(bytes), st.pos.line, now);
+}
+
+void interpreter::write_at(client& c, std::vector<std::uint8_t> bytes, int line, ms now) {
   json::object view = view_of(bytes, c.defaults.version, c.server_maximum_packet_size);
   if (!c.open) {
-    record({now, transcript_entry::kind::note, c.name, c.conn, view, "not sent: the connection is closed", st.pos.line});
+    record({now, transcript_entry::kind::note, c.name, c.conn, view, "not sent: the connection is closed", line});
     return;
   }
-  record({now, transcript_entry::kind::sent, c.name, c.conn, view, {}, st.pos.line});
+  record({now, transcript_entry::kind::sent, c.name, c.conn, view, {}, line});
   actions_.push_back({action::kind::write, c.conn, std::move(bytes)});
+}
+
+std::vector<field_setting> interpreter::scram_fields(client& c, const std::vector<field_setting>& fields,
+                                                     const step& st) {
+  std::vector<field_setting> out;
+  std::optional<std::string> user;
+  std::optional<std::string> password;
+  bool wrong_proof = false;
+  bool any = false;
+  for (const field_setting& f : fields) {
+    if (!is_scram_field(f.name)) {
+      out.push_back(f);
+      continue;
+    }
+    any = true;
+    std::string v = resolve_text(f.value, bind_);
+    if (f.name == "scram.user") user = v;
+    else if (f.name == "scram.password") password = v;
+    else if (v == "wrong") wrong_proof = true;
+    else if (v != "right") throw build_error(f.pos, "scram.proof is right or wrong");
+  }
+  if (!any) return out;
+  if (!user || !password) throw build_error(st.pos, "a SCRAM exchange needs scram.user and scram.password");
+  // A nonce unique per client, exchange and run, printable and without ',' (RFC 5802 section 5.1).
+  std::string nonce = "mh" + ctx_.run_tag + c.name + "n" + std::to_string(++c.scram_count);
+  c.scram = client::scram_state{mqtt::auth::scram::client_exchange(*user, *password, nonce), wrong_proof, false};
+  auto written = [&](std::string_view name) {
+    return std::any_of(out.begin(), out.end(), [&](const field_setting& f) { return f.name == name; });
+  };
+  if (!written("authentication_method")) {
+    term method;
+    method.k = term::kind::string;
+    method.text = std::string(mqtt::auth::scram::method_name);
+    method.pos = st.pos;
+    out.push_back({"authentication_method", method, st.pos});
+  }
+  if (!written("authentication_data") && !written("authentication_data_hex")) {
+    term data;
+    data.text = wire::to_hex(c.scram->exchange.client_first());
+    data.pos = st.pos;
+    out.push_back({"authentication_data_hex", data, st.pos});
+  }
+  return out;
+}
+
+std::optional<std::vector<std::uint8_t>> interpreter::scram_on_packet(client& c, const codec::packet& p,
+                                                                      json::object& o) {
+  if (!c.scram) return std::nullopt;
+  auto judge_final = [&](const std::optional<std::string_view>& data) {
+    if (!data) o["scram"] = "missing";
+    else o["scram"] = c.scram->exchange.server_final_valid(*data) ? "verified" : "wrong";
+    c.scram.reset();
+  };
+  if (const auto* a = std::get_if<codec::auth>(&p)) {
+    if (a->reason_code == codec::reason::continue_authentication && !c.scram->awaiting_final) {
+      mqtt::auth::scram::outcome r =
+          c.scram->exchange.on_server_first(a->props.authentication_data.value_or(""), c.scram->wrong_proof);
+      if (!r.ok()) {
+        o["scram"] = "bad server-first: " + r.error;
+        c.scram.reset();
+        return std::nullopt;
+      }
+      c.scram->awaiting_final = true;
+      codec::auth reply;
+      reply.reason_code = codec::reason::continue_authentication;
+      reply.props.authentication_method = mqtt::auth::scram::method_name;
+      reply.props.authentication_data = r.message;
+      std::vector<std::uint8_t> bytes;
+      codec::encode_unchecked(reply, c.defaults.version, bytes);
+      return bytes;
+    }
+    if (a->reason_code == codec::reason::success && c.scram->awaiting_final) judge_final(a->props.authentication_data);
+  } else if (const auto* ack = std::get_if<codec::connack>(&p)) {
+    if (ack->reason_code == codec::reason::success && c.scram->awaiting_final) judge_final(ack->props.authentication_data);
+    else c.scram.reset();
+  } else if (std::holds_alternative<codec::disconnect>(p)) {
+    c.scram.reset();
+  }
+  return std::nullopt;
 }
 
 // What the broker sends after this CONNECT is decoded in its version and within its Maximum
@@ -390,7 +488,7 @@ interpreter::status interpreter::run_connect(const step& st, const connect_step&
     return status::waiting;
   }
   if (cs.open_only) return status::done;
-  built_packet p = build_packet(packet_type::connect, cs.fields, bind_, c.defaults, false, st.pos);
+  built_packet p = build_packet(packet_type::connect, scram_fields(c, cs.fields, st), bind_, c.defaults, false, st.pos);
   adopt_connect(c, p);
   write(c, std::move(p.bytes), st, now);
   return status::done;
@@ -409,7 +507,8 @@ interpreter::status interpreter::run_send(const step& st, const send_step& s, ms
     write(c, std::move(bytes), st, now);
     return status::done;
   }
-  built_packet p = build_packet(s.type, s.fields, bind_, c.defaults, s.unchecked, st.pos);
+  built_packet p = build_packet(s.type, s.type == packet_type::auth || s.type == packet_type::connect ? scram_fields(c, s.fields, st) : s.fields,
+                                bind_, c.defaults, s.unchecked, st.pos);
   if (s.type == packet_type::connect) adopt_connect(c, p);
   write(c, std::move(p.bytes), st, now);
   return status::done;

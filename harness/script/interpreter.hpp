@@ -20,6 +20,8 @@
 #include "script/scenario.hpp"
 #include "script/values.hpp"
 
+#include "mqtt/codec/packet.hpp"
+
 namespace mqtt::codec {
 class stream_decoder;
 }
@@ -116,6 +118,11 @@ class interpreter {
   void open_connection(client& c, ms now);
   void adopt_connect(client& c, const built_packet& p);
   void write(client& c, std::vector<std::uint8_t> bytes, const step& st, ms now);
+  void write_at(client& c, std::vector<std::uint8_t> bytes, int line, ms now);
+  // SCRAM-SHA-256 as a client (scram.* fields): the fields of the CONNECT or AUTH 0x19 that
+  // starts it, then per packet received the answer to send, if any; `o` gains `scram`.
+  std::vector<field_setting> scram_fields(client& c, const std::vector<field_setting>& fields, const step& st);
+  std::optional<std::vector<std::uint8_t>> scram_on_packet(client& c, const mqtt::codec::packet& p, boost::json::object& o);
   void finish(verdict v, const std::string& message, const step* st, std::vector<std::string> expected = {},
               std::string actual = {});
   void fail_step(const step& st, bool precondition, const std::string& message, std::vector<std::string> expected,

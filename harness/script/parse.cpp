@@ -346,6 +346,18 @@ class parser {
       st.body = std::move(c);
     } else if (verb == "send") {
       st.body = parse_send();
+    } else if (verb == "reauth") {
+      // `reauth C FIELD=VALUE...`: AUTH 0x19 (Re-authenticate), the fields as for AUTH.
+      send_step s;
+      s.client = client_name();
+      s.type = packet_type::auth;
+      field_setting reason{"reason", {}, kw.pos};
+      reason.value.text = "0x19";
+      reason.value.pos = kw.pos;
+      s.fields.push_back(std::move(reason));
+      for (auto& f : parse_fields(packet_type::auth)) s.fields.push_back(std::move(f));
+      end_of_line();
+      st.body = std::move(s);
     } else if (verb == "expect" || verb == "require") {
       st.body = parse_expect(verb == "require");
     } else if (verb == "close" || verb == "half-close" || verb == "reset") {
@@ -372,7 +384,7 @@ class parser {
       st.body = parse_check();
     } else {
       fail(kw, "unknown step '" + verb +
-                   "' (steps: connect, open, send, expect, require, close, half-close, reset, wait, ignore, assert, check)");
+                   "' (steps: connect, open, send, reauth, expect, require, close, half-close, reset, wait, ignore, assert, check)");
     }
     return st;
   }

@@ -13,6 +13,9 @@ namespace {
 // Bounds on what a configuration file may hold.
 constexpr std::size_t config_file_size_max = 1 << 20;
 constexpr std::size_t listeners_max = 64;
+constexpr std::size_t response_information_prefix_length_max = 1'024;
+// The enhanced authentication methods mqtt-ref-broker can offer.
+constexpr std::string_view scram_sha_256 = "SCRAM-SHA-256";
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
@@ -137,6 +140,29 @@ line_result parser::broker_setting(std::string_view name, const std::vector<std:
     (name == "password_file" ? cfg.password_file : cfg.acl_file) = std::string(args[0]);
     return std::nullopt;
   }
+  if (name == "scram_password_file") {
+    if (auto e = expect_args(args, 1, 1, "scram_password_file PATH")) return e;
+    cfg.scram_password_file = std::string(args[0]);
+    return std::nullopt;
+  }
+  if (name == "auth_method") {
+    if (auto e = expect_args(args, 1, 1, "auth_method SCRAM-SHA-256")) return e;
+    if (args[0] != scram_sha_256) return "unknown auth_method '" + std::string(args[0]) + "' (SCRAM-SHA-256)";
+    for (const std::string& m : cfg.auth_methods) {
+      if (m == args[0]) return "auth_method " + m + " given twice";
+    }
+    cfg.auth_methods.emplace_back(args[0]);
+    return std::nullopt;
+  }
+  if (name == "response_information_prefix") {
+    if (auto e = expect_args(args, 1, 1, "response_information_prefix TOPIC-PREFIX")) return e;
+    if (args[0].size() > response_information_prefix_length_max) return std::string("response_information_prefix too long");
+    if (args[0].find_first_of("+#") != std::string_view::npos) {
+      return std::string("response_information_prefix is a topic prefix: no wildcards");
+    }
+    o.response_information_prefix = std::string(args[0]);
+    return std::nullopt;
+  }
   if (name == "max_qos") {
     if (auto e = expect_args(args, 1, 1, "max_qos 0|1|2")) return e;
     std::uint8_t q = 0;
@@ -192,8 +218,15 @@ line_result parser::directive(std::string_view name, const std::vector<std::stri
   return r;
 }
 
-// Checks that need the whole file: each listener's TLS settings hang together.
+// Checks that need the whole file: each listener's TLS settings hang together, SCRAM has its
+// credentials.
 line_result parser::finish() {
+  bool scram = false;
+  for (const std::string& m : cfg.auth_methods) scram = scram || m == scram_sha_256;
+  if (scram != cfg.scram_password_file.has_value()) {
+    return std::string(scram ? "auth_method SCRAM-SHA-256 needs scram_password_file"
+                             : "scram_password_file without auth_method SCRAM-SHA-256");
+  }
   for (const listener_config& l : cfg.listeners) {
     finish_line_ = l.line;
     if (l.certfile.empty() != l.keyfile.empty()) return "a TLS listener needs both certfile and keyfile";

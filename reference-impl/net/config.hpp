@@ -35,6 +35,10 @@ struct config {
   broker::options options;
   std::optional<std::string> password_file;
   std::optional<std::string> acl_file;
+  // Enhanced authentication methods to offer (`auth_method NAME`); "SCRAM-SHA-256" needs
+  // scram_password_file.
+  std::vector<std::string> auth_methods;
+  std::optional<std::string> scram_password_file;
 };
 
 struct config_error {

@@ -2,7 +2,7 @@
 // publish), configured with a subset of mosquitto.conf.
 //
 // Exit status: 0 after SIGINT/SIGTERM; 3 when the command line, the configuration, the
-// password file or the ACL file is invalid (as mosquitto); 1 when a listener cannot be set
+// password file, the SCRAM password file or the ACL file is invalid (as mosquitto); 1 when a listener cannot be set
 // up (address in use, unusable certificate or key).
 #include <sys/resource.h>
 
@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include "config.hpp"
+#include "mqtt/auth/scram.hpp"
 #include "password_file.hpp"
 #include "server.hpp"
 
@@ -143,6 +144,24 @@ int main(int argc, char** argv) {
       return exit_bad_configuration;
     }
     authz = std::make_shared<mqtt::broker::acl_authorizer>(std::get<mqtt::broker::acl_authorizer>(std::move(a)));
+  }
+
+  if (cfg.scram_password_file) {
+    auto text = read_small_file(*cfg.scram_password_file);
+    if (!text) {
+      std::cerr << *cfg.scram_password_file << ":0: cannot read the SCRAM password file\n";
+      return exit_bad_configuration;
+    }
+    auto users = mqtt::auth::scram::parse_password_file(*text);
+    if (auto* e = std::get_if<mqtt::auth::scram::file_error>(&users)) {
+      std::cerr << *cfg.scram_password_file << ":" << e->line << ": " << e->message << "\n";
+      return exit_bad_configuration;
+    }
+    // Server nonces from the operating system's generator (RFC 5802 section 5.1).
+    cfg.options.enhanced_auth.emplace(
+        std::string(mqtt::auth::scram::method_name),
+        std::make_shared<mqtt::auth::scram::authenticator>(
+            std::get<mqtt::auth::scram::user_map>(std::move(users)), mqtt::auth::scram::system_random()));
   }
 
   raise_descriptor_limit();

@@ -71,7 +71,10 @@ BOOST_AUTO_TEST_CASE(every_directive) {
       "max_queued_messages 42\n"
       "retain_available false\n"
       "max_qos 1\n"
-      "max_keepalive 60\n");
+      "max_keepalive 60\n"
+      "auth_method SCRAM-SHA-256\n"
+      "scram_password_file /etc/scram\n"
+      "response_information_prefix reply/\n");
   BOOST_TEST_REQUIRE(c.listeners.size() == 5u);
   BOOST_TEST(c.listeners[0].port == 1883);
   BOOST_TEST(c.listeners[0].address == "127.0.0.1");
@@ -98,6 +101,9 @@ BOOST_AUTO_TEST_CASE(every_directive) {
   BOOST_TEST(!c.options.retain_available);
   BOOST_TEST(static_cast<int>(c.options.max_qos) == 1);
   BOOST_TEST(c.options.limits.keep_alive_max_s == 60);
+  BOOST_TEST(c.auth_methods == std::vector<std::string>{"SCRAM-SHA-256"});
+  BOOST_TEST(*c.scram_password_file == "/etc/scram");
+  BOOST_TEST(c.options.response_information_prefix == "reply/");
 }
 
 BOOST_AUTO_TEST_CASE(zero_means_no_limit_as_in_mosquitto) {
@@ -165,6 +171,13 @@ const bad_case bad_cases[] = {
     {"listener 1\nkeyfile a\n", 1, "both certfile and keyfile"},
     {"listener 1\ncafile a\n", 1, "cafile without"},
     {"listener 1\ncertfile a\nkeyfile b\nrequire_certificate true\n", 1, "needs a cafile"},
+    {"auth_method SCRAM-SHA-1\n", 1, "unknown auth_method"},
+    {"auth_method\n", 1, "usage"},
+    {"scram_password_file a\nauth_method SCRAM-SHA-256\nauth_method SCRAM-SHA-256\n", 3, "twice"},
+    {"auth_method SCRAM-SHA-256\n", 0, "needs scram_password_file"},
+    {"scram_password_file /etc/s\n", 0, "without auth_method"},
+    {"response_information_prefix reply/#\n", 1, "no wildcards"},
+    {"response_information_prefix\n", 1, "usage"},
 };
 
 BOOST_DATA_TEST_CASE(errors_name_the_line, bdata::make(bad_cases), bad) {

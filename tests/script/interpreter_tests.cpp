@@ -267,6 +267,37 @@ BOOST_AUTO_TEST_CASE(a_profile_says_whether_the_broker_has_anonymous_access) {
   BOOST_TEST(nobody.error.find("anonymous = false needs the user_name") != std::string::npos, nobody.error);
 }
 
+// scram.* fields: the interpreter plays the SCRAM-SHA-256 client against the simulated broker,
+// answers the server-first by itself and marks the server-final; `reauth` sends AUTH 0x19.
+BOOST_AUTO_TEST_CASE(scram_fields_run_the_exchange_and_reauth) {
+  auto parsed = hr::parse_profile("[capabilities]\nenhanced_auth = [\"SCRAM-SHA-256\"]\n"
+                                  "[auth]\nscram_user = \"u\"\nscram_password = \"pw\"\n", "scram.toml");
+  BOOST_TEST_REQUIRE(parsed.value.has_value(), parsed.error);
+  hr::profile p = *parsed.value;
+  BOOST_TEST(p.capabilities().contains("scram_sha_256"));
+  const std::string head = "scenario a/b \"t\"\nspec MQTT-4.12.0-2\nversion 5\nneeds scram_sha_256\n";
+  auto ok = run_text(head +
+                         "connect c scram.user=$profile.scram_user scram.password=$profile.scram_password\n"
+                         "expect c AUTH reason=0x18\nexpect c CONNACK reason=0 scram=verified\n"
+                         "reauth c scram.user=u scram.password=pw\nexpect c AUTH reason=0x18\n"
+                         "expect c AUTH reason=0 scram=verified\n",
+                     hs::protocol_version::v5, p);
+  BOOST_TEST(static_cast<int>(ok.v) == static_cast<int>(hs::verdict::pass), ok.run.outcome.message);
+  // A wrong password, or a wrong proof, gets no CONNACK 0x00: the expectation fails.
+  for (std::string fields : {"scram.user=u scram.password=nope", "scram.user=u scram.password=pw scram.proof=wrong"}) {
+    auto bad = run_text(head + "connect c " + fields + "\nexpect c CONNACK reason=0 within 1s\n", hs::protocol_version::v5, p);
+    BOOST_TEST(static_cast<int>(bad.v) == static_cast<int>(hs::verdict::fail), fields);
+  }
+  // A user the broker does not have: refused at the proof.
+  auto stranger = run_text(head + "connect c scram.user=x scram.password=pw\nexpect c CONNACK reason=0x86\n",
+                           hs::protocol_version::v5, p);
+  BOOST_TEST(static_cast<int>(stranger.v) == static_cast<int>(hs::verdict::pass), stranger.run.outcome.message);
+  auto half = run_text(head + "connect c scram.user=u\n", hs::protocol_version::v5, p);
+  BOOST_TEST(static_cast<int>(half.v) == static_cast<int>(hs::verdict::error));
+  auto lonely = hr::parse_profile("[auth]\nscram_user = \"u\"\n", "half.toml");
+  BOOST_TEST(!lonely.value.has_value());
+}
+
 BOOST_AUTO_TEST_CASE(the_suite_parses) {
   hr::suite s = hr::load_suite({MQTT_SCENARIOS_DIR});
   for (const auto& e : s.errors) BOOST_TEST_MESSAGE(e.format());

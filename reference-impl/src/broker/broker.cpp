@@ -165,6 +165,14 @@ void broker::state::dispatch(connection& c, const codec::packet& p, clock_ms now
     close(c, close_reason::protocol_violation, now);
     return;
   }
+  if (c.at == connection::phase::authenticating && t != codec::packet_type::auth &&
+      t != codec::packet_type::disconnect) {
+    // Until CONNACK a client authenticating sends only AUTH or DISCONNECT (MQTT-3.1.2-30): a
+    // Protocol Error, answered before CONNACK with CONNACK 0x82 and the close (section 4.13).
+    enforce("MQTT-3.1.2-30");
+    return refuse_connect(c, codec::reason::protocol_error, 0, "MQTT-3.1.2-30",
+                          std::string(codec::to_string(t)) + " during enhanced authentication, before CONNACK", now);
+  }
   switch (t) {
     case codec::packet_type::connect: return handle_connect(c, std::get<codec::connect>(p), now);
     case codec::packet_type::publish: return handle_publish(c, std::get<codec::publish>(p), now);
@@ -225,6 +233,11 @@ void broker::state::on_decode_error(connection& c, const codec::error& e, clock_
 #ifdef MQTT_PLANTED_BUGS  // the helper exists only in mqtt_broker_planted
   if (planted_keeps_malformed(e.id)) return;  // planted: the connection stays open
 #endif
+  if (c.at == connection::phase::authenticating) {
+    // Before CONNACK the reason goes in a CONNACK (section 4.13), e.g. an AUTH with a reason
+    // code outside the Authenticate set (MQTT-3.15.2-1).
+    return refuse_connect(c, e.reason_code(), 0, e.statement(), text, now);
+  }
   disconnect_with(c, e.reason_code(), e.statement(), text, close_reason::protocol_violation, now);
 }
 

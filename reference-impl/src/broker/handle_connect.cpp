@@ -19,7 +19,8 @@ constexpr std::size_t v31_client_id_max = 23;
 
 // Leaves out of a 5.0 CONNACK what the client's Maximum Packet Size has no room for, so that
 // it is never exceeded (MQTT-3.1.2-24): the Reason String and User Properties first
-// (MQTT-3.2.2-19, -20), then the Topic Alias Maximum, which only offers what a client that is
+// (MQTT-3.2.2-19, -20), with the Response Information, which the client asked for but the
+// server need not give, then the Topic Alias Maximum, which only offers what a client that is
 // not told of it does not use (absent means 0, MQTT-3.2.2-18). Properties at their default
 // value are never sent; every other one tells the client of a limit it must keep, so it goes
 // with the CONNACK or not at all. False when even then the CONNACK does not fit.
@@ -28,6 +29,7 @@ bool fit_connack(codec::connack& ack, std::uint32_t maximum_packet_size) {
   if (fits()) return true;
   ack.props.reason_string.reset();
   ack.props.user_properties.clear();
+  ack.props.response_information.reset();  // offered, never required
   if (fits()) return true;
   ack.props.topic_alias_maximum.reset();
   return fits();
@@ -74,11 +76,20 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
   if (v5) c.client_maximum_packet_size = p.props.maximum_packet_size.value_or(client_packet_size_unbounded);
 
   if (v5 && p.props.authentication_method) {
-    // No extended authentication methods are offered (MQTT-4.12.0-1 allows 0x8C).
-    enforce("MQTT-4.12.0-1");
-    return refuse_connect(c, codec::reason::bad_authentication_method, 0, "MQTT-4.12.0-1",
-                          "unsupported authentication method", now);
+    auto method = opts.enhanced_auth.find(*p.props.authentication_method);
+    if (method == opts.enhanced_auth.end() || !method->second) {
+      // A method not offered is refused with 0x8C and the close (MQTT-4.12.0-1).
+      enforce("MQTT-4.12.0-1");
+      return refuse_connect(c, codec::reason::bad_authentication_method, 0, "MQTT-4.12.0-1",
+                            "unsupported authentication method " + std::string(*p.props.authentication_method), now);
+    }
+    return start_authentication(c, p, *method->second, now);
   }
+  accept_connect(c, p, nullptr, now);
+}
+
+void broker::state::accept_connect(connection& c, const codec::connect& p, const auth_grant* grant, clock_ms now) {
+  const bool v5 = p.version == codec::protocol_version::v5;
 
   // Client identifier (MQTT-3.1.3-3 .. -8; 3.1.1 MQTT-3.1.3-6 .. -9).
   std::string client_id(p.client_id);
@@ -113,8 +124,8 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
     if (v5 && !MQTT_PLANTED(*this, assigned_client_id_not_sent)) assigned = client_id;
   }
 
-  // Authentication (MQTT-3.1.4-2).
-  if (p.user_name || p.password || !opts.allow_anonymous) {
+  // Authentication (MQTT-3.1.4-2), unless an enhanced authentication has done it.
+  if (!grant && (p.user_name || p.password || !opts.allow_anonymous)) {
     auth_result verdict = auth_result::not_authorized;
     if (!p.user_name && !opts.allow_anonymous) {
       verdict = auth_result::not_authorized;
@@ -141,6 +152,7 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
   }
   client_identity identity{client_id, p.user_name ? std::optional<std::string>(std::string(*p.user_name))
                                                   : std::nullopt};
+  if (grant) identity.user_name = grant->user_name;  // who the method proved, not who the CONNECT named
 
   // The will: QoS and retain within what the server offers (MQTT-3.2.2-12, -13), and the
   // client may publish to its topic.
@@ -180,6 +192,7 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
   // effect, as a refusal would be. Its properties tell of our limits where they differ from
   // the defaults the client assumes.
   codec::connack ack;
+  std::string response_information;  // outlives the CONNACK's view of it
   if (v5) {
     const limits& lim = opts.limits;
     if (lim.inflight_max != 65'535) ack.props.receive_maximum = lim.inflight_max;
@@ -195,6 +208,21 @@ void broker::state::handle_connect(connection& c, const codec::connect& p, clock
       enforce("MQTT-3.2.2-16");
     }
     if (server_keep_alive) ack.props.server_keep_alive_s = *server_keep_alive;
+    if (grant) {
+      // A successful CONNACK names the CONNECT's method (MQTT-4.12.0-5); without one it names
+      // none (MQTT-4.12.0-6), as it is built here only from what the exchange granted.
+      enforce("MQTT-4.12.0-5");
+      ack.props.authentication_method = c.auth_method;
+      if (!grant->data.empty()) ack.props.authentication_data = grant->data;
+    } else {
+      enforce("MQTT-4.12.0-6");
+    }
+    if (p.props.request_response_information.value_or(0) == 0) {
+      enforce("MQTT-3.1.2-28");  // Response Information only on request
+    } else if (!opts.response_information_prefix.empty()) {
+      response_information = opts.response_information_prefix + client_id;
+      ack.props.response_information = response_information;
+    }
     std::optional<std::uint32_t> requested_expiry = p.props.session_expiry_interval_s;
     if (requested_expiry && *requested_expiry > lim.session_expiry_max_s) {
       ack.props.session_expiry_interval_s = lim.session_expiry_max_s;

@@ -1,9 +1,15 @@
-// DISCONNECT (section 3.14), PINGREQ (3.12) and AUTH (3.15) from a client.
+// DISCONNECT (section 3.14) and PINGREQ (3.12) from a client.
 #include "state.hpp"
 
 namespace mqtt::broker {
 
 void broker::state::handle_disconnect(connection& c, const codec::disconnect& p, clock_ms now) {
+  if (c.at == connection::phase::authenticating) {
+    // A client may give up an enhanced authentication with DISCONNECT (MQTT-3.1.2-30): there
+    // is no session yet, so nothing else to do.
+    log(log_level::info, &c, "DISCONNECT during enhanced authentication");
+    return close(c, close_reason::normal_disconnect, now);
+  }
   if (is_v5(c) && p.props.session_expiry_interval_s) {
     if (c.session_expiry_was_zero && *p.props.session_expiry_interval_s != 0) {
       // Raising the expiry from 0 at DISCONNECT is a Protocol Error (section 3.14.2.2.2).
@@ -21,13 +27,6 @@ void broker::state::handle_disconnect(connection& c, const codec::disconnect& p,
 void broker::state::handle_pingreq(connection& c, clock_ms) {
   enforce("MQTT-3.12.4-1");  // PINGRESP for every PINGREQ
   if (!MQTT_PLANTED(*this, no_pingresp)) send(c, codec::pingresp{});
-}
-
-void broker::state::handle_auth(connection& c, const codec::auth&, clock_ms now) {
-  // Without an Authentication Method in CONNECT a client must not send AUTH (MQTT-4.12.0-7).
-  enforce("MQTT-4.12.0-7");
-  disconnect_with(c, codec::reason::protocol_error, "MQTT-4.12.0-7",
-                  "AUTH without extended authentication", close_reason::protocol_violation, now);
 }
 
 }  // namespace mqtt::broker

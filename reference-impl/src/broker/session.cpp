@@ -112,8 +112,11 @@ void broker::state::run_timer(const timer_entry& t, clock_ms now) {
   switch (t.what) {
     case timer_entry::kind::connect_timeout: {
       auto it = connections.find(t.id);
-      if (it == connections.end() || it->second->at != connection::phase::awaiting_connect) return;
-      log(log_level::info, it->second.get(), "no CONNECT within the connect timeout");
+      // The timeout also bounds an enhanced authentication the client leaves unfinished.
+      if (it == connections.end() || it->second->at == connection::phase::connected) return;
+      log(log_level::info, it->second.get(), it->second->at == connection::phase::authenticating
+                                                 ? "enhanced authentication not finished within the connect timeout"
+                                                 : "no CONNECT within the connect timeout");
       close(*it->second, close_reason::protocol_violation, now);
       return;
     }

@@ -74,7 +74,8 @@ struct session {
 struct connection {
   connection_id id = 0;
   connection_info info;
-  enum class phase : std::uint8_t { awaiting_connect, connected } at = phase::awaiting_connect;
+  // awaiting_connect -> (authenticating: a 5.0 enhanced authentication before CONNACK) -> connected
+  enum class phase : std::uint8_t { awaiting_connect, authenticating, connected } at = phase::awaiting_connect;
   codec::stream_decoder decoder;
   codec::protocol_version version = codec::protocol_version::v3_1_1;
   session* sess = nullptr;
@@ -94,6 +95,19 @@ struct connection {
   std::unordered_map<std::string, std::uint16_t> outgoing_aliases;  // broker-to-client
   bool session_expiry_was_zero = true;  // 5.0: DISCONNECT may not raise it from 0
   bool closed = false;  // closed by the broker; kept alive until the current input returns
+  // 5.0 enhanced authentication: the CONNECT's Authentication Method (empty: none), the
+  // exchange under way (before CONNACK, or a re-authentication after it), and while
+  // authenticating the CONNECT itself, encoded, to be acted on once the exchange succeeds.
+  std::string auth_method;
+  std::unique_ptr<auth_exchange> auth;
+  std::size_t auth_rounds = 0;  // client AUTH packets in the exchange under way (auth_rounds_max)
+  std::vector<std::uint8_t> pending_connect;
+};
+
+// What a successful enhanced authentication hands the CONNACK and the session.
+struct auth_grant {
+  std::string data;                      // Authentication Data for the CONNACK
+  std::optional<std::string> user_name;  // the identity the method proved
 };
 
 struct timer_entry {
@@ -180,6 +194,15 @@ struct broker::state {
   void handle_connect(connection& c, const codec::connect& p, clock_ms now);
   void refuse_connect(connection& c, std::uint8_t code_v5, std::uint8_t code_v311,
                       statement_id statement, std::string text, clock_ms now);
+  // Everything after authentication: identifier, will, keep alive, session, CONNACK.
+  // `grant` is set when an enhanced authentication succeeded.
+  void accept_connect(connection& c, const codec::connect& p, const auth_grant* grant, clock_ms now);
+  // handle_auth.cpp: enhanced authentication and re-authentication (section 4.12).
+  void start_authentication(connection& c, const codec::connect& p, enhanced_authenticator& method,
+                            clock_ms now);
+  void handle_auth(connection& c, const codec::auth& p, clock_ms now);
+  // Sends AUTH with `reason_code`, the connection's method and `data`.
+  void send_auth(connection& c, std::uint8_t reason_code, const std::string& data, std::string text);
   // handle_publish.cpp (incoming PUBLISH and the acknowledgements of both directions)
   void handle_publish(connection& c, const codec::publish& p, clock_ms now);
   void handle_puback(connection& c, const codec::puback& p, clock_ms now);
@@ -192,10 +215,9 @@ struct broker::state {
   // handle_subscribe.cpp
   void handle_subscribe(connection& c, const codec::subscribe& p, clock_ms now);
   void handle_unsubscribe(connection& c, const codec::unsubscribe& p, clock_ms now);
-  // handle_disconnect.cpp (also PINGREQ and AUTH)
+  // handle_disconnect.cpp (also PINGREQ)
   void handle_disconnect(connection& c, const codec::disconnect& p, clock_ms now);
   void handle_pingreq(connection& c, clock_ms now);
-  void handle_auth(connection& c, const codec::auth& p, clock_ms now);
 
   // delivery.cpp: routing, queues, the inflight window.
   // Returns the number of sessions the message was given to.

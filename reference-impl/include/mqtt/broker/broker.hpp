@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "mqtt/broker/access.hpp"
+#include "mqtt/broker/enhanced_auth.hpp"
 #include "mqtt/broker/message.hpp"
 #include "mqtt/codec/types.hpp"
 #include "mqtt/spec/statement_id.hpp"
@@ -38,6 +39,7 @@ struct limits {
   std::uint16_t keep_alive_max_s = 65'535;       // max_keepalive (5.0: Server Keep Alive)
   std::uint32_t session_expiry_max_s = 0xFFFF'FFFF;
   std::size_t client_id_length_max = 65'535;
+  std::size_t auth_rounds_max = 16;  // AUTH packets from the client in one enhanced authentication
 };
 
 struct options {
@@ -48,6 +50,13 @@ struct options {
   bool allow_zero_length_client_id = true;
   bool queue_qos0_when_offline = false;           // QoS 0 is dropped for offline sessions
   std::string assigned_client_id_prefix = "auto-";
+  // 5.0 enhanced authentication (section 4.12): the Authentication Methods offered, by name.
+  // A CONNECT naming any other method is refused with 0x8C (MQTT-4.12.0-1).
+  std::map<std::string, std::shared_ptr<enhanced_authenticator>, std::less<>> enhanced_auth;
+  // response_information_prefix: a 5.0 client that sets Request Response Information to 1 gets
+  // this followed by its client identifier as Response Information (section 3.1.2.11.7), a
+  // topic prefix of its own for Response Topics. Empty: none is offered.
+  std::string response_information_prefix;
 };
 
 // Outputs.
