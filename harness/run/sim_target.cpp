@@ -4,8 +4,9 @@
 #include "run/sim_target.hpp"
 
 #include <map>
-#include <set>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 
 #include "mqtt/auth/scram.hpp"
@@ -47,8 +48,22 @@ constexpr std::uint64_t sim_scram_stream = 0x5C4A'4D00;
 // SCRAM-SHA-256 with the profile's user, its nonces from a generator seeded by the run's seed,
 // so that every run of a case sees the same bytes.
 std::shared_ptr<broker::enhanced_authenticator> make_scram(const profile& p, std::uint64_t seed) {
+  // Every case builds its own broker; PBKDF2 once per password instead of once per case (it
+  // cost more than the rest of a simulated case).
+  static std::mutex derived_mutex;
+  static std::map<std::string, mqtt::auth::scram::credentials, std::less<>> derived;
+  mqtt::auth::scram::credentials creds;
+  {
+    std::lock_guard lock(derived_mutex);
+    auto it = derived.find(*p.scram_password);
+    if (it == derived.end()) {
+      it = derived.emplace(*p.scram_password, mqtt::auth::scram::derive_credentials(
+                                                  *p.scram_password, sim_scram_salt, sim_scram_iterations)).first;
+    }
+    creds = it->second;
+  }
   mqtt::auth::scram::user_map users;
-  users.emplace(*p.scram_user, mqtt::auth::scram::derive_credentials(*p.scram_password, sim_scram_salt, sim_scram_iterations));
+  users.emplace(*p.scram_user, std::move(creds));
   auto gen = std::make_shared<sim::prng>(seed ^ sim_scram_stream);
   auto random = [gen](std::span<std::uint8_t> out) {
     for (auto& b : out) b = static_cast<std::uint8_t>(gen->next());
