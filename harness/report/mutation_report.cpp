@@ -6,25 +6,13 @@
 #include <boost/json.hpp>
 #include <sstream>
 
+#include "report/html_escape.hpp"
+
 namespace harness::report {
 namespace {
 
 namespace json = boost::json;
 
-std::string esc(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string version_name(script::protocol_version v) { return std::string(mqtt::codec::to_string(v)); }
 
@@ -144,23 +132,23 @@ std::string mutation_html(const run::mutation_result& m) {
     << "The clean broker has " << m.clean_failing.size() << " failing cases";
   if (!m.clean_failing.empty()) {
     o << ":";
-    for (const auto& c : m.clean_failing) o << " <code>" << esc(c.sc->id) << " [" << esc(version_name(c.version)) << "]</code>";
+    for (const auto& c : m.clean_failing) o << " <code>" << html_escape(c.sc->id) << " [" << html_escape(version_name(c.version)) << "]</code>";
   }
   o << ".</p>";
   o << "<table><tr><th>bug</th><th>statements it breaks</th><th></th><th>caught by</th><th>failing cases</th></tr>";
   for (const run::bug_outcome& b : m.bugs) {
-    o << "<tr><td><code>" << esc(b.name) << "</code><div class=\"muted\">" << esc(b.description) << "</div></td><td>";
+    o << "<tr><td><code>" << html_escape(b.name) << "</code><div class=\"muted\">" << html_escape(b.description) << "</div></td><td>";
     for (const auto& [v, ids] : b.statements) {
       if (ids.empty()) continue;
-      o << "<div>" << esc(version_name(v)) << ":";
-      for (const std::string& id : ids) o << " <code>" << esc(id) << "</code>";
+      o << "<div>" << html_escape(version_name(v)) << ":";
+      for (const std::string& id : ids) o << " <code>" << html_escape(id) << "</code>";
       o << "</div>";
     }
     o << "</td><td><span class=\"badge " << (b.caught() ? "caught\">caught" : "missed\">missed") << "</span></td><td>";
     for (std::size_t i : b.catching) {
       const run::case_result& c = b.failing[i];
-      o << "<div><code>" << esc(c.sc->id) << " [" << esc(version_name(c.version)) << "]</code>";
-      for (const std::string& id : cited_broken(c, b)) o << " <span class=\"muted\">" << esc(id) << "</span>";
+      o << "<div><code>" << html_escape(c.sc->id) << " [" << html_escape(version_name(c.version)) << "]</code>";
+      for (const std::string& id : cited_broken(c, b)) o << " <span class=\"muted\">" << html_escape(id) << "</span>";
       o << "</div>";
     }
     o << "</td><td>" << b.failing.size() << "</td></tr>";

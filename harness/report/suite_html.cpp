@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "report/html_escape.hpp"
 #include "report/suite_report.hpp"
 #include "wire/packet_json.hpp"
 
@@ -15,20 +16,6 @@ namespace {
 namespace json = boost::json;
 using script::verdict;
 
-std::string esc(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string anchor(const run::case_result& c) {
   std::string a = "case-" + c.sc->id + "-" + std::string(mqtt::codec::to_string(c.version));
@@ -81,14 +68,14 @@ pre{background:#f3f5f8;padding:8px;border-radius:6px;overflow:auto;font-size:12p
 
 std::string verdict_class(const std::string& v) { return "v-" + v; }
 
-std::string badge(const std::string& v) { return "<span class=\"badge " + verdict_class(v) + "\">" + esc(v) + "</span>"; }
+std::string badge(const std::string& v) { return "<span class=\"badge " + verdict_class(v) + "\">" + html_escape(v) + "</span>"; }
 
 std::string packet_text(const json::object& p) {
   std::string type = p.contains("type") && p.at("type").is_string() ? std::string(p.at("type").get_string()) : "?";
   json::object rest = wire::readable_fields(p);
   std::string body = rest.empty() ? "" : " " + json::serialize(rest);
   if (body.size() > 600) body = body.substr(0, 600) + " …";
-  return "<b>" + esc(type) + "</b>" + esc(body);
+  return "<b>" + html_escape(type) + "</b>" + html_escape(body);
 }
 
 void write_case(std::ostringstream& o, const run::case_result& c) {
@@ -96,21 +83,21 @@ void write_case(std::ostringstream& o, const run::case_result& c) {
   const auto& out = c.run.outcome;
   std::string message = c.result == verdict::skip ? c.skip_reason : out.message;
   o << "<details id=\"" << anchor(c) << "\"" << ((c.result == verdict::fail && !c.waived) || c.result == verdict::error ? " open" : "") << "><summary>"
-    << badge(v) << " <code>" << esc(c.sc->id) << "</code> [" << esc(mqtt::codec::to_string(c.version)) << "] " << esc(c.sc->title)
+    << badge(v) << " <code>" << html_escape(c.sc->id) << "</code> [" << html_escape(mqtt::codec::to_string(c.version)) << "] " << html_escape(c.sc->title)
     << " <span class=\"muted\">" << c.wall_ms << " ms" << "</span></summary>";
-  o << "<p class=\"muted\">" << esc(c.sc->file) << ":" << c.sc->first_line << " · statements:";
-  for (const auto& id : c.sc->statements_for(c.version)) o << " <code>" << esc(id) << "</code>";
+  o << "<p class=\"muted\">" << html_escape(c.sc->file) << ":" << c.sc->first_line << " · statements:";
+  for (const auto& id : c.sc->statements_for(c.version)) o << " <code>" << html_escape(id) << "</code>";
   if (!c.sc->needs.empty()) {
     o << " · needs:";
-    for (const auto& n : c.sc->needs) o << " " << esc(n);
+    for (const auto& n : c.sc->needs) o << " " << html_escape(n);
   }
   o << "</p>";
-  if (!message.empty()) o << "<p>" << esc(message) << "</p>";
-  if (c.waived || c.stale_waiver) o << "<p class=\"muted\">baseline: " << esc(c.waiver_note) << "</p>";
+  if (!message.empty()) o << "<p>" << html_escape(message) << "</p>";
+  if (c.waived || c.stale_waiver) o << "<p class=\"muted\">baseline: " << html_escape(c.waiver_note) << "</p>";
   if (!out.expected.empty()) {
     o << "<div class=\"cmp\"><div><h4>Acceptable outcomes</h4><pre>";
-    for (const auto& e : out.expected) o << esc(e) << "\n";
-    o << "</pre></div><div><h4>What happened</h4><pre>" << esc(out.actual) << "</pre></div></div>";
+    for (const auto& e : out.expected) o << html_escape(e) << "\n";
+    o << "</pre></div><div><h4>What happened</h4><pre>" << html_escape(out.actual) << "</pre></div></div>";
   }
   // The source, line numbers as in the file, the deciding step marked.
   o << "<pre class=\"src\">";
@@ -119,7 +106,7 @@ void write_case(std::ostringstream& o, const run::case_result& c) {
   std::string text;
   while (std::getline(src, text)) {
     bool bad = out.line == line && c.result != verdict::pass;
-    o << "<span class=\"l" << (bad ? " bad" : "") << "\"><span class=\"n\">" << line << "</span>" << esc(text) << "</span>";
+    o << "<span class=\"l" << (bad ? " bad" : "") << "\"><span class=\"n\">" << line << "</span>" << html_escape(text) << "</span>";
     ++line;
   }
   o << "</pre>";
@@ -130,10 +117,10 @@ void write_case(std::ostringstream& o, const run::case_result& c) {
       static constexpr const char* kinds[] = {"sent", "received", "opened", "closed", "note"};
       static constexpr const char* arrows[] = {"→", "←", "⇄", "✕", "·"};
       int k = static_cast<int>(e.k);
-      o << "<tr class=\"" << kinds[k] << "\"><td>" << (e.at - t0) << "</td><td>" << esc(e.client) << "#" << e.conn << "</td><td class=\"dir\">"
+      o << "<tr class=\"" << kinds[k] << "\"><td>" << (e.at - t0) << "</td><td>" << html_escape(e.client) << "#" << e.conn << "</td><td class=\"dir\">"
         << arrows[k] << "</td><td>";
       if (!e.packet.empty()) o << packet_text(e.packet);
-      if (!e.text.empty()) o << (e.packet.empty() ? "" : " — ") << esc(e.text);
+      if (!e.text.empty()) o << (e.packet.empty() ? "" : " — ") << html_escape(e.text);
       o << "</td><td>" << (e.line ? std::to_string(e.line) : "") << "</td></tr>";
     }
     o << "</table>";
@@ -156,10 +143,10 @@ void write_legend(std::ostringstream& o) {
 std::string html_report(const run::run_result& r) {
   std::ostringstream o;
   run::counts n = run::count(r);
-  o << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>MQTT conformance: " << esc(r.target) << "</title><style>"
+  o << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>MQTT conformance: " << html_escape(r.target) << "</title><style>"
     << style << "</style></head><body>";
-  o << "<header><h1>MQTT conformance report — " << esc(r.target == "sim" ? "simulated reference broker" : r.target) << "</h1><div class=\"meta\">profile "
-    << esc(r.profile_name) << " · run " << esc(r.run_id) << " · " << r.cases.size() << " cases in " << r.wall_ms << " ms</div></header><main>";
+  o << "<header><h1>MQTT conformance report — " << html_escape(r.target == "sim" ? "simulated reference broker" : r.target) << "</h1><div class=\"meta\">profile "
+    << html_escape(r.profile_name) << " · run " << html_escape(r.run_id) << " · " << r.cases.size() << " cases in " << r.wall_ms << " ms</div></header><main>";
   o << "<section id=\"summary\"><h2>Summary</h2><div class=\"summary\">";
   auto box = [&](const char* v, std::size_t k) {
     o << "<div class=\"count " << verdict_class(v) << "\"><b>" << k << "</b>" << v << "</div>";
@@ -174,13 +161,13 @@ std::string html_report(const run::run_result& r) {
   box("skip", n.skip);
   if (n.stale) box("stale", n.stale);
   o << "</div>";
-  if (r.liveness_failure) o << "<p><b>The broker did not answer the final liveness probe:</b> " << esc(*r.liveness_failure) << "</p>";
+  if (r.liveness_failure) o << "<p><b>The broker did not answer the final liveness probe:</b> " << html_escape(*r.liveness_failure) << "</p>";
   if (n.stale) o << "<p>" << n.stale << " baseline entries no longer fail: remove them from the baseline.</p>";
   o << "</section>";
   std::map<std::string, const run::case_result*> first_case;
   for (const auto& m : statement_matrix(r)) {
     std::string vname(mqtt::codec::to_string(m.version));
-    o << "<section class=\"statements\" id=\"matrix-" << esc(vname) << "\"><h2>MQTT " << esc(vname) << ": statements</h2>";
+    o << "<section class=\"statements\" id=\"matrix-" << html_escape(vname) << "\"><h2>MQTT " << html_escape(vname) << ": statements</h2>";
     o << "<p>" << m.covered << " of " << m.cells.size() << " normative statements covered by a case with a verdict; "
       << m.enforced_unreached << " enforced by the reference broker but reached by no scenario.";
     if (m.classified()) {
@@ -195,8 +182,8 @@ std::string html_report(const run::run_result& r) {
       for (const auto* c : cell.cases) tip += "\n" + c->sc->id + " (" + shown_verdict(*c) + ")";
       std::string href = cell.cases.empty() ? "" : " href=\"#" + anchor(*cell.cases.front()) + "\"";
       o << "<a class=\"cell " << verdict_class(v) << (cell.enforced && !cell.worst ? " enforced-unreached" : "")
-        << (cell.klass == "client" || cell.klass == "unobservable" ? " k-" + cell.klass : std::string()) << "\" title=\"" << esc(tip) << "\"" << href
-        << ">" << esc(cell.id.substr(5)) << "</a>";
+        << (cell.klass == "client" || cell.klass == "unobservable" ? " k-" + cell.klass : std::string()) << "\" title=\"" << html_escape(tip) << "\"" << href
+        << ">" << html_escape(cell.id.substr(5)) << "</a>";
     }
     o << "</div>";
     write_legend(o);
@@ -220,14 +207,14 @@ std::string html_merged(const std::vector<json::object>& runs) {
   o << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>MQTT conformance: brokers side by side</title><style>" << style
     << ".m td{font:11px ui-monospace,monospace;padding:2px 4px;text-align:center}.m td.id{text-align:left}</style></head><body>";
   o << "<header><h1>MQTT conformance — " << runs.size() << " runs side by side</h1><div class=\"meta\">";
-  for (const auto& r : runs) o << esc(json::value_to<std::string>(r.at("target"))) << " (" << esc(json::value_to<std::string>(r.at("profile"))) << ") · ";
+  for (const auto& r : runs) o << html_escape(json::value_to<std::string>(r.at("target"))) << " (" << html_escape(json::value_to<std::string>(r.at("profile"))) << ") · ";
   o << "</div></header><main>";
   o << "<section><h2>Summary</h2><table><tr><th>target</th><th>profile</th>";
   for (const char* k : {"pass", "nonstrict", "fail", "waived", "unsupported", "inconclusive", "error", "skip"}) o << "<th>" << k << "</th>";
   o << "</tr>";
   for (const auto& r : runs) {
     const auto& s = r.at("summary").as_object();
-    o << "<tr><td>" << esc(json::value_to<std::string>(r.at("target"))) << "</td><td>" << esc(json::value_to<std::string>(r.at("profile"))) << "</td>";
+    o << "<tr><td>" << html_escape(json::value_to<std::string>(r.at("target"))) << "</td><td>" << html_escape(json::value_to<std::string>(r.at("profile"))) << "</td>";
     for (const char* k : {"pass", "nonstrict", "fail", "waived", "unsupported", "inconclusive", "error", "skip"}) {
       o << "<td>" << (s.contains(k) ? json::serialize(s.at(k)) : "0") << "</td>";
     }
@@ -239,8 +226,8 @@ std::string html_merged(const std::vector<json::object>& runs) {
     for (const auto& [v, _] : r.at("statements").as_object()) versions.insert(std::string(v));
   }
   for (const auto& v : versions) {
-    o << "<section class=\"statements\"><h2>MQTT " << esc(v) << ": statements × runs</h2><table class=\"m\"><tr><th>statement</th>";
-    for (const auto& r : runs) o << "<th>" << esc(json::value_to<std::string>(r.at("target"))) << "</th>";
+    o << "<section class=\"statements\"><h2>MQTT " << html_escape(v) << ": statements × runs</h2><table class=\"m\"><tr><th>statement</th>";
+    for (const auto& r : runs) o << "<th>" << html_escape(json::value_to<std::string>(r.at("target"))) << "</th>";
     o << "</tr>";
     std::vector<std::string> ids;
     std::map<std::string, std::vector<std::string>> cells;
@@ -256,8 +243,8 @@ std::string html_merged(const std::vector<json::object>& runs) {
       }
     }
     for (const auto& id : ids) {
-      o << "<tr><td class=\"id\">" << esc(id) << "</td>";
-      for (const auto& verdict_text : cells[id]) o << "<td class=\"" << verdict_class(verdict_text) << "\">" << esc(verdict_text) << "</td>";
+      o << "<tr><td class=\"id\">" << html_escape(id) << "</td>";
+      for (const auto& verdict_text : cells[id]) o << "<td class=\"" << verdict_class(verdict_text) << "\">" << html_escape(verdict_text) << "</td>";
       o << "</tr>";
     }
     o << "</table></section>";
