@@ -13,7 +13,6 @@ namespace {
 
 namespace json = boost::json;
 
-
 std::string version_name(script::protocol_version v) { return std::string(mqtt::codec::to_string(v)); }
 
 // The case's statements that the bug breaks (what makes it a catch).
