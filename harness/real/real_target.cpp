@@ -103,7 +103,11 @@ class real_case {
         std::uint64_t id = a.conn;
         tp::connection::handlers h;
         h.on_open = [this, id] {
-          interp_.on_open(id, loop_.now_ms());
+          script::open_info info;
+          if (tp::uses_websocket(where_.scheme)) {
+            if (auto* c = find(id)) info.ws_subprotocol = c->upgrade().subprotocol;
+          }
+          interp_.on_open(id, loop_.now_ms(), info);
           after_event();
         };
         h.on_data = [this, id](std::span<const std::uint8_t> bytes) {
@@ -124,6 +128,9 @@ class real_case {
       }
       case action::kind::write:
         if (auto* c = find(a.conn)) c->write(a.bytes);
+        break;
+      case action::kind::write_text:
+        if (auto* c = find(a.conn)) c->write_text(std::string_view(reinterpret_cast<const char*>(a.bytes.data()), a.bytes.size()));
         break;
       case action::kind::half_close:
         if (auto* c = find(a.conn)) c->half_close();

@@ -87,9 +87,21 @@ std::string short_tag(const std::string& text, std::size_t length) {
   return out;
 }
 
+namespace {
+
+// What the profile offers, and `websocket` on ws:// and wss:// targets (a property of the
+// connection, not of the broker).
+std::set<std::string> capabilities_of(const run_options& o) {
+  std::set<std::string> caps = o.prof.capabilities();
+  if (o.transport == "ws" || o.transport == "wss") caps.insert("websocket");
+  return caps;
+}
+
+}  // namespace
+
 std::vector<case_result> select_cases(const suite& s, const run_options& o) {
   std::vector<case_result> out;
-  std::set<std::string> caps = o.prof.capabilities();
+  std::set<std::string> caps = capabilities_of(o);
   for (const auto& sc : s.scenarios) {
     if (!o.filters.empty()) {
       bool any = std::any_of(o.filters.begin(), o.filters.end(),
@@ -114,7 +126,7 @@ std::vector<case_result> select_cases(const suite& s, const run_options& o) {
         for (const auto& need : sc.needs) {
           if (!caps.contains(need)) {
             c.result = verdict::skip;
-            c.skip_reason = "the profile lacks '" + need + "'";
+            c.skip_reason = need == "websocket" ? "needs a WebSocket target (ws:// or wss://)" : "the profile lacks '" + need + "'";
             break;
           }
         }
@@ -140,7 +152,7 @@ script::case_context context_for(const case_result& c, const run_options& o, con
   ctx.run_tag = short_tag(o.run_id + "|" + c.sc->id + "|" + std::string(mqtt::codec::to_string(c.version)), 10);
   ctx.time_factor = where.shared() ? o.prof.time_factor : 1.0;  // virtual time needs no slack
   ctx.default_within_ms = o.prof.default_within_ms;
-  ctx.capabilities = o.prof.capabilities();
+  ctx.capabilities = capabilities_of(o);
   ctx.profile_values = o.prof.values();
   ctx.connect_credentials = o.prof.connect_credentials();
   return ctx;

@@ -194,6 +194,10 @@ class sim_case {
         case action::kind::write:
           if (auto c = world_conn(a.conn)) world_.send(*c, a.bytes);
           break;
+        case action::kind::write_text:
+          // The simulated network carries bytes, not WebSocket messages: a scenario that sends
+          // text needs `websocket`, which the runner grants only to ws:// and wss:// targets.
+          throw std::logic_error("a WebSocket text message reached the simulator");
         case action::kind::half_close:
           if (auto c = world_conn(a.conn)) world_.half_close(*c);
           break;

@@ -11,6 +11,7 @@
 #include "mqtt/auth/scram.hpp"
 #include "mqtt/codec/decoder.hpp"
 #include "mqtt/codec/encoder.hpp"
+#include "mqtt/codec/validate.hpp"
 #include "script/fields.hpp"
 #include "script/history_adapter.hpp"
 #include "wire/hex.hpp"
@@ -57,6 +58,7 @@ struct interpreter::client {
   };
   std::optional<scram_state> scram;
   std::uint32_t scram_count = 0;  // exchanges started, for distinct client nonces
+  open_info opened;  // what the target said of the current connection when it opened
 };
 
 namespace {
@@ -160,13 +162,19 @@ void interpreter::start(ms now) {
   advance(now);
 }
 
-void interpreter::on_open(std::uint64_t conn, ms now) {
+void interpreter::on_open(std::uint64_t conn, ms now, const open_info& info) {
   now_ = now;
   client* c = by_conn(conn);
   if (!c || c->conn != conn) return;
   c->opening = false;
   c->open = true;
-  record({now, transcript_entry::kind::opened, c->name, conn, {}, "connected", 0});
+  c->opened = info;
+  std::string how = "connected";
+  if (info.ws_subprotocol) {
+    how += info.ws_subprotocol->empty() ? " (WebSocket, no subprotocol in the upgrade answer)"
+                                        : " (WebSocket subprotocol \"" + *info.ws_subprotocol + "\")";
+  }
+  record({now, transcript_entry::kind::opened, c->name, conn, {}, how, 0});
   advance(now);
 }
 
@@ -507,6 +515,32 @@ interpreter::status interpreter::run_send(const step& st, const send_step& s, ms
     write(c, std::move(bytes), st, now);
     return status::done;
   }
+  if (s.ws_text) {
+    std::string text = resolve_text(*s.ws_text, bind_);
+    if (s.ws_text_hex) {
+      std::optional<wire::hex_error> problem;
+      auto bytes = wire::parse_hex(text, problem);
+      if (problem) throw build_error(s.ws_text->pos, "text raw: " + problem->message);
+      text.assign(bytes.begin(), bytes.end());
+      // A text message is UTF-8 (RFC 6455 section 5.6); U+0000 is allowed there.
+      for (std::size_t at = 0; at < text.size();) {
+        auto bad = codec::check_utf8(std::string_view(text).substr(at));
+        if (!bad) break;
+        if (bad->id != codec::rule::utf8_null) throw build_error(s.ws_text->pos, "text raw: the bytes are not UTF-8");
+        at += bad->offset + 1;
+      }
+    }
+    json::object view;
+    view["type"] = "WebSocket text message";
+    view["text"] = text;
+    if (!c.open) {
+      record({now, transcript_entry::kind::note, c.name, c.conn, view, "not sent: the connection is closed", st.pos.line});
+      return status::done;
+    }
+    record({now, transcript_entry::kind::sent, c.name, c.conn, view, {}, st.pos.line});
+    actions_.push_back({action::kind::write_text, c.conn, std::vector<std::uint8_t>(text.begin(), text.end())});
+    return status::done;
+  }
   built_packet p = build_packet(s.type, s.type == packet_type::auth || s.type == packet_type::connect ? scram_fields(c, s.fields, st) : s.fields,
                                 bind_, c.defaults, s.unchecked, st.pos);
   if (s.type == packet_type::connect) adopt_connect(c, p);
@@ -761,6 +795,19 @@ interpreter::status interpreter::expect_one_of(const step& st, const expect_step
 
 interpreter::status interpreter::run_assert(const step& st, const assert_step& a) {
   client& c = get(a.client);
+  if (a.k == assert_step::kind::subprotocol) {
+    std::string want = resolve_text(a.subprotocol, bind_);
+    std::string got = !c.opened.ws_subprotocol ? "no WebSocket connection"
+                      : c.opened.ws_subprotocol->empty() ? "absent"
+                                                         : "\"" + *c.opened.ws_subprotocol + "\"";
+    bool ok = c.opened.ws_subprotocol && (want == "absent" ? c.opened.ws_subprotocol->empty() : *c.opened.ws_subprotocol == want);
+    if (!ok) {
+      std::string shown = want == "absent" ? "absent" : "\"" + want + "\"";
+      fail_step(st, false, "expected the broker to choose the WebSocket subprotocol " + shown + " for client " + c.name + ", it answered " + got,
+                {"subprotocol " + shown}, got);
+    }
+    return status::done;
+  }
   std::vector<client*> who{&c};
   std::string names = c.name;
   for (const auto& n : a.more_clients) {

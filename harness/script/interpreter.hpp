@@ -33,7 +33,8 @@ enum class close_kind : std::uint8_t { fin, reset, read_error, tls_close, ws_clo
 std::string_view to_string(close_kind k);
 
 struct action {
-  enum class kind : std::uint8_t { open, write, close, half_close, reset };
+  // write_text: `bytes` go as one WebSocket text message (only WebSocket targets run such steps).
+  enum class kind : std::uint8_t { open, write, write_text, close, half_close, reset };
   kind k = kind::open;
   std::uint64_t conn = 0;
   std::vector<std::uint8_t> bytes;
@@ -55,6 +56,13 @@ struct transcript_entry {
 
 // What a case needs from its run: the version, what makes its names unique, the target's
 // time factor and what its profile says.
+// What a target knows of a connection once it is open.
+struct open_info {
+  // WebSocket: the Sec-WebSocket-Protocol of the broker's upgrade answer ("" when it gave
+  // none); nullopt on other transports.
+  std::optional<std::string> ws_subprotocol;
+};
+
 struct case_context {
   protocol_version version = protocol_version::v5;
   std::string run_tag = "0000000000";  // 10 letters and digits, unique per case and run
@@ -84,7 +92,7 @@ class interpreter {
   interpreter& operator=(const interpreter&) = delete;
 
   void start(ms now);
-  void on_open(std::uint64_t conn, ms now);
+  void on_open(std::uint64_t conn, ms now, const open_info& info = {});
   void on_bytes(std::uint64_t conn, std::span<const std::uint8_t> bytes, ms now);
   void on_closed(std::uint64_t conn, close_kind how, const std::string& detail, ms now);
   void on_timer(ms now);

@@ -304,9 +304,17 @@ class parser {
     std::string src;
     for (int l = s.first_line; l <= last; ++l) src += line_text(l) + "\n";
     s.source = std::move(src);
+    bool websocket = std::find(s.needs.begin(), s.needs.end(), "websocket") != s.needs.end();
     for (const step& st : s.steps) {
+      bool ws_only = false;
       if (const auto* send = std::get_if<send_step>(&st.body)) {
-        if (send->raw_hex || send->unchecked) s.hostile = true;
+        if (send->raw_hex || send->unchecked || send->ws_text) s.hostile = true;
+        ws_only = send->ws_text.has_value();
+      } else if (const auto* a = std::get_if<assert_step>(&st.body)) {
+        ws_only = a->k == assert_step::kind::subprotocol;
+      }
+      if (ws_only && !websocket) {
+        throw failure(st.pos, "this step exists only on a WebSocket connection: the scenario needs 'needs websocket'");
       }
     }
   }
@@ -457,6 +465,17 @@ class parser {
       ++i_;
       if (peek().k != token::kind::string) fail(peek(), "expected the bytes as a quoted hex string");
       s.raw_hex = parse_term();
+      end_of_line();
+      return s;
+    }
+    if (is_word("text")) {
+      ++i_;
+      if (is_word("raw")) {
+        ++i_;
+        s.ws_text_hex = true;
+      }
+      if (peek().k != token::kind::string) fail(peek(), s.ws_text_hex ? "expected the bytes as a quoted hex string" : "expected the message as a quoted string");
+      s.ws_text = parse_term();
       end_of_line();
       return s;
     }
@@ -632,8 +651,13 @@ class parser {
       a.more_clients.push_back(client_name());
     }
     const token& kw = peek();
-    std::string w = expect_word("'received' or 'order'");
-    if (w == "received") {
+    std::string w = expect_word("'received', 'order' or 'subprotocol'");
+    if (w == "subprotocol") {
+      a.k = assert_step::kind::subprotocol;
+      if (!a.more_clients.empty()) fail(kw, "'subprotocol' is about one connection");
+      if (peek().k != token::kind::string && peek().k != token::kind::word) fail(peek(), "expected the subprotocol's name (or absent)");
+      a.subprotocol = parse_term();
+    } else if (w == "received") {
       a.k = assert_step::kind::received;
       if (peek().k == token::kind::op) a.count_op = op_from(next());
       const token& n = peek();
@@ -651,7 +675,7 @@ class parser {
       if (list.k != term::kind::list) fail(peek(), "expected the values in order as a [list]");
       a.sequence = std::move(list.items);
     } else {
-      fail(kw, "expected 'received' or 'order'");
+      fail(kw, "expected 'received', 'order' or 'subprotocol'");
     }
     end_of_line();
     return a;

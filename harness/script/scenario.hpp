@@ -91,6 +91,8 @@ struct send_step {
   std::vector<field_setting> fields;
   bool unchecked = false;        // put it on the wire even when it breaks a rule
   std::optional<term> raw_hex;   // `send c raw "..."`
+  std::optional<term> ws_text;   // `send c text "..."`: one WebSocket text message (needs websocket)
+  bool ws_text_hex = false;      // `send c text raw "HEX"`: the message's bytes in hex
 };
 
 struct expect_step {
@@ -118,9 +120,10 @@ struct ignore_step {
   std::vector<packet_type> types;
 };
 
-// Assertions over every packet a client received during the scenario.
+// Assertions over every packet a client received during the scenario, or (`subprotocol`) over
+// the WebSocket subprotocol the broker chose in its upgrade answer (needs websocket).
 struct assert_step {
-  enum class kind : std::uint8_t { received, order };
+  enum class kind : std::uint8_t { received, order, subprotocol };
   std::string client;
   std::vector<std::string> more_clients;  // `assert a,b received ...`: counted together
   kind k = kind::received;
@@ -129,6 +132,7 @@ struct assert_step {
   std::uint64_t count = 0;
   std::string by_field;                    // order: the field whose values are listed
   std::vector<term> sequence;
+  term subprotocol;                        // subprotocol: the name the answer must carry
 };
 
 // The history checkers (harness/check) on everything the case's clients sent and received so

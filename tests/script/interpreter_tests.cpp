@@ -6,6 +6,7 @@
 #include "run/profile.hpp"
 #include "run/runner.hpp"
 #include "run/sim_target.hpp"
+#include "script/interpreter.hpp"
 #include "script/parse.hpp"
 
 namespace hs = harness::script;
@@ -107,6 +108,60 @@ BOOST_AUTO_TEST_CASE(capabilities_the_profile_lacks_are_skipped) {
   BOOST_TEST_REQUIRE(cases.size() == 2u);
   BOOST_TEST(static_cast<int>(cases[0].result) == static_cast<int>(hs::verdict::skip));
   BOOST_TEST(cases[0].skip_reason == "the profile lacks 'qos2'");
+}
+
+BOOST_AUTO_TEST_CASE(websocket_cases_run_only_on_websocket_targets) {
+  hr::suite s;
+  s.scenarios = hs::parse_scenarios("scenario a/b \"t\"\nspec MQTT-6.0.0-4\nversion 5\nneeds websocket\nopen c\n", "t").scenarios;
+  hr::run_options o;
+  for (const char* transport : {"sim", "tcp", "tls", "ws", "wss"}) {
+    o.transport = transport;
+    auto cases = hr::select_cases(s, o);
+    BOOST_TEST_REQUIRE(cases.size() == 1u);
+    bool ws = o.transport == "ws" || o.transport == "wss";
+    BOOST_TEST(static_cast<int>(cases[0].result) == static_cast<int>(ws ? hs::verdict::pass : hs::verdict::skip), transport);
+    if (!ws) BOOST_TEST(cases[0].skip_reason == "needs a WebSocket target (ws:// or wss://)");
+  }
+}
+
+// The WebSocket steps, with the interpreter driven by hand as a real target drives it.
+namespace {
+
+hs::case_outcome drive(const std::string& steps, const hs::open_info& info, std::vector<hs::action>* actions = nullptr) {
+  auto parsed = hs::parse_scenarios("scenario a/b \"t\"\nspec MQTT-6.0.0-4\nversion 5\nneeds websocket\n" + steps, "t");
+  BOOST_TEST_REQUIRE(parsed.errors.empty());
+  hs::interpreter in(parsed.scenarios.at(0), hs::case_context{});
+  in.start(0);
+  auto first = in.take_actions();
+  BOOST_TEST_REQUIRE(first.size() == 1u);
+  BOOST_TEST_REQUIRE(static_cast<int>(first[0].k) == static_cast<int>(hs::action::kind::open));
+  in.on_open(first[0].conn, 1, info);
+  if (actions) *actions = in.take_actions();
+  BOOST_TEST_REQUIRE(in.finished());
+  return in.outcome();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(assert_subprotocol_reads_the_upgrade_answer) {
+  BOOST_TEST(static_cast<int>(drive("open c\nassert c subprotocol \"mqtt\"\n", {"mqtt"}).result) == static_cast<int>(hs::verdict::pass));
+  auto o = drive("open c\nassert c subprotocol \"mqtt\"\n", {""});
+  BOOST_TEST(static_cast<int>(o.result) == static_cast<int>(hs::verdict::fail));
+  BOOST_TEST(o.message.find("it answered absent") != std::string::npos, o.message);
+  o = drive("open c\nassert c subprotocol \"mqtt\"\n", {"mqttv3.1"});
+  BOOST_TEST(o.actual == "\"mqttv3.1\"");
+  o = drive("open c\nassert c subprotocol \"mqtt\"\n", {});
+  BOOST_TEST(o.actual == "no WebSocket connection");
+  BOOST_TEST(static_cast<int>(drive("open c\nassert c subprotocol absent\n", {""}).result) == static_cast<int>(hs::verdict::pass));
+}
+
+BOOST_AUTO_TEST_CASE(send_text_is_one_text_message) {
+  std::vector<hs::action> actions;
+  auto o = drive("open c\nsend c text \"not MQTT\"\n", {"mqtt"}, &actions);
+  BOOST_TEST(static_cast<int>(o.result) == static_cast<int>(hs::verdict::pass));
+  BOOST_TEST_REQUIRE(!actions.empty());  // then the close at the end of the case
+  BOOST_TEST(static_cast<int>(actions[0].k) == static_cast<int>(hs::action::kind::write_text));
+  BOOST_TEST(std::string(actions[0].bytes.begin(), actions[0].bytes.end()) == "not MQTT");
 }
 
 // `check history` judges the case's traffic by the checkers' rules: a broker with a planted bug

@@ -64,6 +64,25 @@ BOOST_AUTO_TEST_CASE(unknown_fields_steps_and_capabilities_are_errors) {
   BOOST_TEST(first_error("scenario a/b \"t\"\nspec MQTT-3.8.4-1\nversion 5\nneeds wings\n").find("unknown capability") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(websocket_steps_need_the_websocket_capability) {
+  std::string e = first_error(header + "connect c\nsend c text \"hi\"\n");
+  BOOST_TEST(e.find("t.scenario:5:1: error: this step exists only on a WebSocket connection") == 0u, e);
+  e = first_error(header + "connect c\nassert c subprotocol \"mqtt\"\n");
+  BOOST_TEST(e.find("needs 'needs websocket'") != std::string::npos, e);
+  auto r = parse(header + "needs websocket\nconnect c\nsend c text \"hi\"\nassert c subprotocol \"mqtt\"\n");
+  BOOST_TEST_REQUIRE(r.errors.empty());
+  const auto& sc = r.scenarios.at(0);
+  BOOST_TEST(sc.hostile);
+  const auto* send = std::get_if<hs::send_step>(&sc.steps.at(1).body);
+  BOOST_TEST_REQUIRE(send != nullptr);
+  BOOST_TEST_REQUIRE(send->ws_text.has_value());
+  BOOST_TEST(send->ws_text->text == "hi");
+  const auto* a = std::get_if<hs::assert_step>(&sc.steps.at(2).body);
+  BOOST_TEST_REQUIRE(a != nullptr);
+  BOOST_TEST(static_cast<int>(a->k) == static_cast<int>(hs::assert_step::kind::subprotocol));
+  BOOST_TEST(a->subprotocol.text == "mqtt");
+}
+
 BOOST_AUTO_TEST_CASE(statements_must_exist_in_each_version) {
   std::string e = first_error("scenario a/b \"t\"\nspec MQTT-9.9.9-9\nversion 5\n");
   BOOST_TEST(e.find("'MQTT-9.9.9-9' is not a statement of MQTT 5.0") != std::string::npos, e);
