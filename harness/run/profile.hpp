@@ -37,6 +37,10 @@ struct profile {
   bool session_expiry = true;
   bool message_expiry = true;
   bool request_response = true;
+  // The broker sends a client a QoS 1 or 2 message while an earlier one to that client is not yet
+  // acknowledged. The standard allows one at a time (5.0's Receive Maximum is a ceiling, 3.1.1
+  // sets none), but out-of-order acknowledgements and re-sends of several messages need more.
+  bool several_in_flight = true;
   // 5.0 Authentication Methods the broker offers (section 4.12), e.g. ["SCRAM-SHA-256"].
   std::vector<std::string> enhanced_auth;
 

@@ -59,6 +59,7 @@ struct interpreter::client {
   std::optional<scram_state> scram;
   std::uint32_t scram_count = 0;  // exchanges started, for distinct client nonces
   open_info opened;  // what the target said of the current connection when it opened
+  bool auto_ack = false;  // `auto-ack`: acknowledges QoS 1 and 2 deliveries itself
 };
 
 namespace {
@@ -96,6 +97,20 @@ json::object view_of(std::span<const std::uint8_t> bytes, protocol_version v, st
     return raw;
   }
   return view;
+}
+
+// What a client application sends on receiving `p` (auto-ack): PUBACK for a QoS 1 PUBLISH,
+// PUBREC for a QoS 2 one, PUBCOMP for a PUBREL; nothing for the rest.
+std::optional<std::vector<std::uint8_t>> acknowledgement_of(const codec::packet& p, protocol_version v) {
+  std::vector<std::uint8_t> bytes;
+  if (const auto* pub = std::get_if<codec::publish>(&p)) {
+    if (pub->qos == codec::qos::at_least_once) codec::encode_unchecked(codec::puback{pub->packet_id, 0, {}}, v, bytes);
+    else if (pub->qos == codec::qos::exactly_once) codec::encode_unchecked(codec::pubrec{pub->packet_id, 0, {}}, v, bytes);
+  } else if (const auto* rel = std::get_if<codec::pubrel>(&p)) {
+    codec::encode_unchecked(codec::pubcomp{rel->packet_id, 0, {}}, v, bytes);
+  }
+  if (bytes.empty()) return std::nullopt;
+  return bytes;
 }
 
 }  // namespace
@@ -196,6 +211,7 @@ void interpreter::on_bytes(std::uint64_t conn, std::span<const std::uint8_t> byt
     if (const auto* ack = std::get_if<codec::connack>(&p)) c->server_maximum_packet_size = ack->props.maximum_packet_size;
     json::object o = wire::to_json(p, c->decoder->version());
     std::optional<std::vector<std::uint8_t>> answer = scram_on_packet(*c, p, o);
+    if (!answer && c->auto_ack) answer = acknowledgement_of(p, c->decoder->version());
     record({now, transcript_entry::kind::received, c->name, conn, o, {}, line});
     c->history.push_back(o);
     if (!c->ignored.contains(std::string(codec::to_string(codec::type_of(p))))) c->inbox.push_back(std::move(o));
@@ -347,6 +363,9 @@ interpreter::status interpreter::run_step(const step& st, ms now) {
             c.ignored.insert(name);
             std::erase_if(c.inbox, [&](const json::object& o) { return o.at("type").as_string() == name; });
           }
+          return status::done;
+        } else if constexpr (std::is_same_v<T, auto_ack_step>) {
+          get(body.client).auto_ack = true;
           return status::done;
         } else if constexpr (std::is_same_v<T, check_step>) {
           if (first) deadline_ = now + scaled(body.duration_ms.value_or(ctx_.default_within_ms));

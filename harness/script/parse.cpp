@@ -386,13 +386,18 @@ class parser {
       if (g.types.empty()) fail(peek(), "expected packet types to ignore");
       end_of_line();
       st.body = std::move(g);
+    } else if (verb == "auto-ack") {
+      auto_ack_step a;
+      a.client = client_name();
+      end_of_line();
+      st.body = std::move(a);
     } else if (verb == "assert") {
       st.body = parse_assert();
     } else if (verb == "check") {
       st.body = parse_check();
     } else {
       fail(kw, "unknown step '" + verb +
-                   "' (steps: connect, open, send, reauth, expect, require, close, half-close, reset, wait, ignore, assert, check)");
+                   "' (steps: connect, open, send, reauth, expect, require, close, half-close, reset, wait, ignore, auto-ack, assert, check)");
     }
     return st;
   }

@@ -142,8 +142,15 @@ struct check_step {
   std::optional<ms> duration_ms;
 };
 
+// `auto-ack C`: from now on C acknowledges each QoS 1 PUBLISH with PUBACK, each QoS 2 PUBLISH
+// with PUBREC and each PUBREL with PUBCOMP as it arrives, as a client application would; the
+// packets still reach the inbox. For brokers that send one message at a time.
+struct auto_ack_step {
+  std::string client;
+};
+
 using step_body = std::variant<connect_step, send_step, expect_step, close_step, wait_step,
-                               ignore_step, assert_step, check_step>;
+                               ignore_step, assert_step, check_step, auto_ack_step>;
 
 struct step {
   step_body body;

@@ -124,6 +124,24 @@ BOOST_AUTO_TEST_CASE(websocket_cases_run_only_on_websocket_targets) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(auto_ack_completes_qos2_deliveries) {
+  const std::string head =
+      "scenario a/b \"t\"\nspec MQTT-4.3.3-1\nversion all\n"
+      "connect s\nrequire s CONNACK reason=0\n"
+      "send s SUBSCRIBE id=1 filter=$t/a qos=2\nrequire s SUBACK id=1 reason_codes=[2]\n";
+  const std::string flow =
+      "connect p\nrequire p CONNACK reason=0\n"
+      "send p PUBLISH topic=$t/a qos=2 id=7 payload=x\nrequire p PUBREC id=7\nsend p PUBREL id=7\nrequire p PUBCOMP id=7\n"
+      "expect s PUBLISH topic=$t/a qos=2 as m\nexpect s PUBREL id=$m.packet_id within 1s\n";
+  for (auto v : {hs::protocol_version::v3_1_1, hs::protocol_version::v5}) {
+    auto with = run_text(head + "auto-ack s\n" + flow, v);
+    BOOST_TEST(static_cast<int>(with.v) == static_cast<int>(hs::verdict::pass), with.run.outcome.message);
+    // Without it nobody sends PUBREC, so no PUBREL comes.
+    auto without = run_text(head + flow, v);
+    BOOST_TEST(static_cast<int>(without.v) == static_cast<int>(hs::verdict::fail));
+  }
+}
+
 // The WebSocket steps, with the interpreter driven by hand as a real target drives it.
 namespace {
 
