@@ -4,7 +4,10 @@ bundle to connect over ws:// to a broker, subscribes, publishes at QoS 0, 1 and 
 messages and a will, and posts the result back here.
 
 usage: web_client.py --ws-url ws://127.0.0.1:PORT/mqtt --bundle mqtt.min.js [--chromium PATH]
-                     [--version 4|5] [--timeout S]
+                     [--version 4|5] [--max-qos 0|1|2] [--timeout S]
+--max-qos is the highest QoS the broker offers (default 2): the page requires its SUBACK to grant
+exactly that to a QoS 2 request, publishes at every QoS up to it and reports the levels above it
+as not offered, instead of waiting for acknowledgements a broker without them never sends.
 Serves the page and the bundle on 127.0.0.1 (a free port), starts Chromium on it, waits for the
 page's report (at most --timeout seconds), stops Chromium by its process id and prints the page's
 steps. Exit 0 when the page passed, 1 when it failed, 77 when Chromium or the bundle is missing.
@@ -31,6 +34,7 @@ def main():
     ap.add_argument("--bundle", required=True)
     ap.add_argument("--chromium", default="chromium")
     ap.add_argument("--version", default="4", choices=["4", "5"])
+    ap.add_argument("--max-qos", type=int, default=2, choices=[0, 1, 2])
     ap.add_argument("--timeout", type=float, default=40)
     a = ap.parse_args()
     chromium = shutil.which(a.chromium)
@@ -76,7 +80,8 @@ def main():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     tag = secrets.token_hex(5)
-    query = urllib.parse.urlencode({"broker": a.ws_url, "tag": tag, "version": a.version})
+    query = urllib.parse.urlencode({"broker": a.ws_url, "tag": tag, "version": a.version,
+                                    "max_qos": a.max_qos})
     page = f"http://127.0.0.1:{server.server_address[1]}/page.html?{query}"
     profile = tempfile.mkdtemp()
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -111,8 +116,14 @@ def main():
     if not report.get("ok"):
         print("the page failed:", report.get("error"))
         return 1
+    if report.get("max_qos") != a.max_qos:
+        print(f"the page ran with highest QoS {report.get('max_qos')}, not the {a.max_qos} asked for")
+        return 1
+    levels = ", ".join(str(q) for q in range(a.max_qos + 1))
+    missing = ", ".join(str(q) for q in range(a.max_qos + 1, 3))
     print(f"MQTT.js in headless Chromium over {a.ws_url} (MQTT {'5.0' if a.version == '5' else '3.1.1'}): "
-          "QoS 0, 1, 2 and the will received")
+          f"QoS {levels} and the will received"
+          + (f"; QoS {missing} not offered (--max-qos {a.max_qos})" if missing else ""))
     return 0
 
 
