@@ -202,6 +202,19 @@ std::string html_report(const run::run_result& r) {
   return o.str();
 }
 
+namespace {
+
+// A merged run's column: its profile and the transport of its target ("mosquitto 2.0.11 · ws"),
+// since one broker may be run over several.
+std::string run_label(const json::object& r) {
+  std::string target = json::value_to<std::string>(r.at("target"));
+  std::size_t scheme_end = target.find("://");
+  std::string transport = scheme_end == std::string::npos ? target : target.substr(0, scheme_end);
+  return json::value_to<std::string>(r.at("profile")) + " · " + transport;
+}
+
+}  // namespace
+
 std::string html_merged(const std::vector<json::object>& runs) {
   std::ostringstream o;
   o << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>MQTT conformance: brokers side by side</title><style>" << style
@@ -227,7 +240,9 @@ std::string html_merged(const std::vector<json::object>& runs) {
   }
   for (const auto& v : versions) {
     o << "<section class=\"statements\"><h2>MQTT " << html_escape(v) << ": statements × runs</h2><table class=\"m\"><tr><th>statement</th>";
-    for (const auto& r : runs) o << "<th>" << html_escape(json::value_to<std::string>(r.at("target"))) << "</th>";
+    for (const auto& r : runs) {
+      o << "<th title=\"" << html_escape(json::value_to<std::string>(r.at("target"))) << "\">" << html_escape(run_label(r)) << "</th>";
+    }
     o << "</tr>";
     std::vector<std::string> ids;
     std::map<std::string, std::vector<std::string>> cells;
