@@ -42,14 +42,20 @@ baseline_result load_baseline(const std::string& path) {
       std::string at = path + ":" + std::to_string(node.source().begin.line);
       if (!t) return {std::nullopt, at + ": [[waive]] entries are tables"};
       for (const auto& [k, v] : *t) {
-        if (k.str() != "scenario" && k.str() != "versions" && k.str() != "transports" && k.str() != "statement" && k.str() != "evidence") {
-          return {std::nullopt, at + ": unknown key '" + std::string(k.str()) + "' (known: scenario, versions, transports, statement, evidence)"};
+        if (k.str() != "scenario" && k.str() != "versions" && k.str() != "transports" && k.str() != "statement" && k.str() != "evidence" &&
+            k.str() != "intermittent") {
+          return {std::nullopt, at + ": unknown key '" + std::string(k.str()) + "' (known: scenario, versions, transports, statement, evidence, intermittent)"};
         }
       }
       waiver w;
       w.scenario = (*t)["scenario"].value_or(std::string{});
       w.statement = (*t)["statement"].value_or(std::string{});
       w.evidence = (*t)["evidence"].value_or(std::string{});
+      if (const toml::node* n = t->get("intermittent")) {
+        auto b = n->value<bool>();
+        if (!b) return {std::nullopt, at + ": intermittent is true or false"};
+        w.intermittent = *b;
+      }
       if (w.scenario.empty() || w.statement.empty() || w.evidence.empty()) {
         return {std::nullopt, at + ": every waiver names its scenario, the statement it departs from and the evidence"};
       }

@@ -19,6 +19,9 @@ struct waiver {
   std::vector<std::string> transports;
   std::string statement;
   std::string evidence;
+  // A departure that shows in some runs only (a race inside the broker): when the case passes,
+  // the waiver is not stale.
+  bool intermittent = false;
 };
 
 struct baseline {
@@ -35,7 +38,8 @@ struct baseline_result {
   std::string error;
 };
 
-// TOML: target = "...", then [[waive]] tables with scenario, versions, transports, statement, evidence.
+// TOML: target = "...", then [[waive]] tables with scenario, versions, transports, statement, evidence,
+// intermittent.
 baseline_result load_baseline(const std::string& path);
 
 }  // namespace harness::run

@@ -179,7 +179,7 @@ void apply_baseline(case_result& c, const run_options& o) {
   if (!w) return;
   c.waiver_note = w->statement + ": " + w->evidence;
   if (c.result == verdict::fail) c.waived = true;
-  else if (c.result == verdict::pass || c.result == verdict::nonstrict) c.stale_waiver = true;
+  else if ((c.result == verdict::pass || c.result == verdict::nonstrict) && !w->intermittent) c.stale_waiver = true;
 }
 
 }  // namespace
