@@ -99,6 +99,14 @@ json::object view_of(std::span<const std::uint8_t> bytes, protocol_version v, st
   return view;
 }
 
+// The bytes a `raw "HEX"` term gives; `what` names the step form in the error.
+std::vector<std::uint8_t> bytes_of_hex(const term& t, const bindings& b, const char* what) {
+  std::optional<wire::hex_error> problem;
+  auto bytes = wire::parse_hex(resolve_text(t, b), problem);
+  if (problem) throw build_error(t.pos, std::string(what) + ": " + problem->message);
+  return bytes;
+}
+
 // What a client application sends on receiving `p` (auto-ack): PUBACK for a QoS 1 PUBLISH,
 // PUBREC for a QoS 2 one, PUBCOMP for a PUBREL; nothing for the rest.
 std::optional<std::vector<std::uint8_t>> acknowledgement_of(const codec::packet& p, protocol_version v) {
@@ -403,12 +411,16 @@ void interpreter::write(client& c, std::vector<std::uint8_t> bytes, const step& 
 
 void interpreter::write_at(client& c, std::vector<std::uint8_t> bytes, int line, ms now) {
   json::object view = view_of(bytes, c.defaults.version, c.server_maximum_packet_size);
+  emit(c, action::kind::write, std::move(bytes), std::move(view), line, now);
+}
+
+void interpreter::emit(client& c, action::kind k, std::vector<std::uint8_t> bytes, json::object view, int line, ms now) {
   if (!c.open) {
-    record({now, transcript_entry::kind::note, c.name, c.conn, view, "not sent: the connection is closed", line});
+    record({now, transcript_entry::kind::note, c.name, c.conn, std::move(view), "not sent: the connection is closed", line});
     return;
   }
-  record({now, transcript_entry::kind::sent, c.name, c.conn, view, {}, line});
-  actions_.push_back({action::kind::write, c.conn, std::move(bytes)});
+  record({now, transcript_entry::kind::sent, c.name, c.conn, std::move(view), {}, line});
+  actions_.push_back({k, c.conn, std::move(bytes)});
 }
 
 std::vector<field_setting> interpreter::scram_fields(client& c, const std::vector<field_setting>& fields,
@@ -528,18 +540,13 @@ interpreter::status interpreter::run_send(const step& st, const send_step& s, ms
     return status::done;
   }
   if (s.raw_hex) {
-    std::optional<wire::hex_error> problem;
-    auto bytes = wire::parse_hex(resolve_text(*s.raw_hex, bind_), problem);
-    if (problem) throw build_error(s.raw_hex->pos, "raw: " + problem->message);
-    write(c, std::move(bytes), st, now);
+    write(c, bytes_of_hex(*s.raw_hex, bind_, "raw"), st, now);
     return status::done;
   }
   if (s.ws_text) {
-    std::string text = resolve_text(*s.ws_text, bind_);
+    std::string text;
     if (s.ws_text_hex) {
-      std::optional<wire::hex_error> problem;
-      auto bytes = wire::parse_hex(text, problem);
-      if (problem) throw build_error(s.ws_text->pos, "text raw: " + problem->message);
+      auto bytes = bytes_of_hex(*s.ws_text, bind_, "text raw");
       text.assign(bytes.begin(), bytes.end());
       // A text message is UTF-8 (RFC 6455 section 5.6); U+0000 is allowed there.
       for (std::size_t at = 0; at < text.size();) {
@@ -548,16 +555,13 @@ interpreter::status interpreter::run_send(const step& st, const send_step& s, ms
         if (bad->id != codec::rule::utf8_null) throw build_error(s.ws_text->pos, "text raw: the bytes are not UTF-8");
         at += bad->offset + 1;
       }
+    } else {
+      text = resolve_text(*s.ws_text, bind_);
     }
     json::object view;
     view["type"] = "WebSocket text message";
     view["text"] = text;
-    if (!c.open) {
-      record({now, transcript_entry::kind::note, c.name, c.conn, view, "not sent: the connection is closed", st.pos.line});
-      return status::done;
-    }
-    record({now, transcript_entry::kind::sent, c.name, c.conn, view, {}, st.pos.line});
-    actions_.push_back({action::kind::write_text, c.conn, std::vector<std::uint8_t>(text.begin(), text.end())});
+    emit(c, action::kind::write_text, std::vector<std::uint8_t>(text.begin(), text.end()), std::move(view), st.pos.line, now);
     return status::done;
   }
   built_packet p = build_packet(s.type, s.type == packet_type::auth || s.type == packet_type::connect ? scram_fields(c, s.fields, st) : s.fields,

@@ -127,6 +127,8 @@ class interpreter {
   void adopt_connect(client& c, const built_packet& p);
   void write(client& c, std::vector<std::uint8_t> bytes, const step& st, ms now);
   void write_at(client& c, std::vector<std::uint8_t> bytes, int line, ms now);
+  // Records what goes out (or that it could not, the connection being closed) and queues the action.
+  void emit(client& c, action::kind k, std::vector<std::uint8_t> bytes, boost::json::object view, int line, ms now);
   // SCRAM-SHA-256 as a client (scram.* fields): the fields of the CONNECT or AUTH 0x19 that
   // starts it, then per packet received the answer to send, if any; `o` gains `scram`.
   std::vector<field_setting> scram_fields(client& c, const std::vector<field_setting>& fields, const step& st);
