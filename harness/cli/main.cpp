@@ -5,6 +5,9 @@
 
 #include "cli/bench_command.hpp"
 #include "cli/decode_command.hpp"
+#ifdef MQTT_HARNESS_REAL_TARGETS
+#include "cli/fuzz_command.hpp"
+#endif
 #include "cli/rules_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/scram_entry_command.hpp"
@@ -24,6 +27,7 @@ constexpr std::string_view usage =
     "  sim       run seeded simulations of broker and clients under faults, check each run\n"
     "  replay    run a recorded simulation again from its replay file\n"
     "  shrink    reduce a failing replay file to fewer faults and a shorter chaos phase\n"
+    "  fuzz      fuzz a broker over the network: crash, hang, memory and violation oracles\n"
     "Run 'mqtt-harness COMMAND --help' for a command's options.\n";
 
 }  // namespace
@@ -43,6 +47,10 @@ int main(int argc, char** argv) {
   if (command == "rules") return harness::cli::rules_command(rest);
   if (command == "scram-entry") return harness::cli::scram_entry_command(rest);
   if (command == "sim") return harness::cli::sim_command(rest);
+#ifdef MQTT_HARNESS_REAL_TARGETS
+  if (command == "fuzz") return harness::cli::fuzz_command(rest);
+  if (command == "replay" && harness::cli::is_fuzz_replay(rest)) return harness::cli::fuzz_replay_command(rest);
+#endif
   if (command == "replay") return harness::cli::replay_command(rest);
   if (command == "shrink") return harness::cli::shrink_command(rest);
   if (command == "-h" || command == "--help" || command == "help") {

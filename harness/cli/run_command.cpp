@@ -171,16 +171,7 @@ int run_command(std::span<const std::string_view> args) {
   }
   if (profile_file.empty()) {
     if (target == "sim") {
-      // The simulated reference broker as targets/mqtt-ref-broker/profile.toml describes it,
-      // with a packet size limit too, so that every scenario has a broker to run on.
-      o.prof.name = "mqtt-ref-broker (built-in profile)";
-      o.prof.user_name = "harness";
-      o.prof.password = "harness-secret";
-      o.prof.denied_topic = "test/nosubscribe";
-      o.prof.maximum_packet_size = 1024 * 1024;
-      o.prof.enhanced_auth = {"SCRAM-SHA-256"};
-      o.prof.scram_user = "harness-scram";
-      o.prof.scram_password = "scram-secret";
+      o.prof = run::builtin_sim_profile();
     } else {
       o.prof.name = "default (the reference broker's capabilities, no credentials, no denied topic)";
     }

@@ -194,4 +194,17 @@ profile_result load_profile(const std::string& path) {
   return parse_profile(ss.str(), path);
 }
 
+profile builtin_sim_profile() {
+  profile p;
+  p.name = "mqtt-ref-broker (built-in profile)";
+  p.user_name = "harness";
+  p.password = "harness-secret";
+  p.denied_topic = "test/nosubscribe";
+  p.maximum_packet_size = 1024 * 1024;
+  p.enhanced_auth = {"SCRAM-SHA-256"};
+  p.scram_user = "harness-scram";
+  p.scram_password = "scram-secret";
+  return p;
+}
+
 }  // namespace harness::run

@@ -73,6 +73,10 @@ struct profile_result {
   std::string error;  // "file:line:col: message"
 };
 
+// The simulated reference broker as targets/mqtt-ref-broker/profile.toml describes it, with a
+// packet size limit too, so that every scenario has a broker to run on.
+profile builtin_sim_profile();
+
 // Unknown keys are errors, so a misspelt capability does not silently keep its default.
 profile_result load_profile(const std::string& path);
 profile_result parse_profile(const std::string& text, const std::string& path);

@@ -149,7 +149,8 @@ constexpr std::size_t hostile_background_max = 16;
 script::case_context context_for(const case_result& c, const run_options& o, const target& where) {
   script::case_context ctx;
   ctx.version = c.version;
-  ctx.run_tag = short_tag(o.run_id + "|" + c.sc->id + "|" + std::string(mqtt::codec::to_string(c.version)), 10);
+  ctx.run_tag = !o.run_tag.empty() ? o.run_tag
+                                   : short_tag(o.run_id + "|" + c.sc->id + "|" + std::string(mqtt::codec::to_string(c.version)), 10);
   ctx.time_factor = where.shared() ? o.prof.time_factor : 1.0;  // virtual time needs no slack
   ctx.default_within_ms = o.prof.default_within_ms;
   ctx.capabilities = capabilities_of(o);

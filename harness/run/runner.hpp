@@ -42,6 +42,7 @@ struct run_options {
   std::vector<std::string> statements;  // only scenarios citing one of these
   std::optional<baseline> waivers;
   std::string run_id;  // makes client ids and topics unique per run
+  std::string run_tag;  // when set (10 letters and digits): every case's, instead of one derived from run_id
   statement_classes classes;  // for the reports; may be empty
   std::string transport = "sim";  // the target's: sim, tcp, tls, ws, wss (for transport-specific waivers)
 };

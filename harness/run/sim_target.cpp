@@ -116,7 +116,7 @@ sim::world_options world_options_of(const profile& p, const sim_options& o) {
 class sim_case {
  public:
   sim_case(const script::scenario& s, const script::case_context& ctx, const profile& p, const sim_options& o)
-      : latency_ms_(o.latency_ms), world_(world_options_of(p, o)), peer_(world_.add_raw_peer()), interp_(s, ctx) {}
+      : latency_ms_(o.latency_ms), record_writes_(o.record_writes), world_(world_options_of(p, o)), peer_(world_.add_raw_peer()), interp_(s, ctx) {}
 
   case_run run() {
     interp_.start(world_.now());
@@ -146,6 +146,7 @@ class sim_case {
     r.transcript = interp_.transcript();
     r.transcript_dropped = interp_.transcript_dropped();
     r.simulated_ms = world_.now();
+    r.client_writes = std::move(writes_);
     if (const broker::broker* b = world_.broker()) {
       for (const auto& [statement, count] : b->probe().counts()) r.statements_enforced.emplace_back(statement.text());
     }
@@ -192,6 +193,7 @@ class sim_case {
           break;
         }
         case action::kind::write:
+          if (record_writes_) writes_.push_back(client_write{a.conn, a.bytes});
           if (auto c = world_conn(a.conn)) world_.send(*c, a.bytes);
           break;
         case action::kind::write_text:
@@ -225,6 +227,8 @@ class sim_case {
   }
 
   sim::sim_ms latency_ms_;  // one way, as the world's links have it
+  bool record_writes_;
+  std::vector<client_write> writes_;
   sim::sim_world world_;
   sim::node_id peer_;
   script::interpreter interp_;

@@ -17,6 +17,7 @@ struct sim_options {
   std::uint64_t latency_ms = 1;  // one way, per connection
   std::string planted_bug;       // empty: the reference broker as it is
   std::uint64_t events_max = 2'000'000;
+  bool record_writes = false;    // keep every client write in case_run::client_writes
 };
 
 case_run run_on_sim(const script::scenario& s, const script::case_context& ctx, const profile& p, const sim_options& o);

@@ -12,12 +12,20 @@
 
 namespace harness::run {
 
+// One write of the scenario's client side, as it went to the broker (simulator only, when
+// sim_options::record_writes is set): the network fuzzer's seed material.
+struct client_write {
+  std::uint64_t conn = 0;
+  std::vector<std::uint8_t> bytes;
+};
+
 struct case_run {
   script::case_outcome outcome;
   std::vector<script::transcript_entry> transcript;
   std::size_t transcript_dropped = 0;
   std::uint64_t simulated_ms = 0;  // virtual time the case took (simulator only)
   std::vector<std::string> statements_enforced;  // the broker's probe counts (simulator only)
+  std::vector<client_write> client_writes;       // with sim_options::record_writes
 };
 
 // What the runner watches of a hostile case on a shared broker: when the case last acted on the

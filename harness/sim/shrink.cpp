@@ -10,28 +10,12 @@
 #include <vector>
 
 #include "mqtt/assert.hpp"
+#include "sim/ddmin.hpp"
 
 namespace harness::sim {
 namespace {
 
-using fault_set = std::vector<std::size_t>;  // indexes into the original schedule, ascending
-
-// Splits `c` into n nearly equal, contiguous, non-empty chunks (n <= c.size()).
-std::vector<fault_set> split(const fault_set& c, std::size_t n) {
-  std::vector<fault_set> chunks;
-  for (std::size_t k = 0; k < n; ++k) {
-    auto first = c.begin() + static_cast<std::ptrdiff_t>(k * c.size() / n);
-    auto last = c.begin() + static_cast<std::ptrdiff_t>((k + 1) * c.size() / n);
-    chunks.emplace_back(first, last);
-  }
-  return chunks;
-}
-
-fault_set without(const fault_set& c, const fault_set& chunk) {
-  fault_set rest;
-  std::set_difference(c.begin(), c.end(), chunk.begin(), chunk.end(), std::back_inserter(rest));
-  return rest;
-}
+using fault_set = index_set;  // indexes into the original schedule, ascending
 
 class shrinker {
  public:
@@ -93,41 +77,9 @@ class shrinker {
   }
 
   void ddmin() {
-    if (current_.empty()) return;
-    if (still_fails({}, chaos_ms_)) {
-      accept({}, chaos_ms_);
-      return;
-    }
-    std::size_t n = 2;
-    while (current_.size() >= 2 && !bound_hit_) {
-      n = std::min(n, current_.size());
-      std::vector<fault_set> chunks = split(current_, n);
-      std::optional<fault_set> smaller;
-      std::size_t next_n = n;
-      for (const fault_set& chunk : chunks) {
-        if (still_fails(chunk, chaos_ms_)) {
-          smaller = chunk;
-          next_n = 2;
-          break;
-        }
-      }
-      // With two chunks each complement is the other chunk, already tried.
-      for (std::size_t k = 0; !smaller && n > 2 && k < chunks.size(); ++k) {
-        fault_set rest = without(current_, chunks[k]);
-        if (still_fails(rest, chaos_ms_)) {
-          smaller = std::move(rest);
-          next_n = std::max<std::size_t>(n - 1, 2);
-        }
-      }
-      if (smaller) {
-        accept(std::move(*smaller), chaos_ms_);
-        n = next_n;
-      } else if (n >= current_.size()) {
-        break;
-      } else {
-        n = std::min(n * 2, current_.size());
-      }
-    }
+    current_ = sim::ddmin(
+        current_, [this](const fault_set& f) { return still_fails(f, chaos_ms_); },
+        [this](const fault_set& f) { accept(f, chaos_ms_); }, [this] { return bound_hit_; });
   }
 
   // Halves the chaos phase while the run still fails, then tries ever smaller cuts.

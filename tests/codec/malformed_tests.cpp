@@ -356,6 +356,10 @@ BOOST_AUTO_TEST_CASE(remaining_length_not_minimal__MQTT_1_5_5_1) {
                   {rule::remaining_length_not_minimal, "MQTT-1.5.5-1", malformed_packet, 1});
   check_malformed(v5, "D0 80 80 80 00",
                   {rule::remaining_length_not_minimal, "MQTT-1.5.5-1", malformed_packet, 1});
+  // A broker reads the first packet before it knows the version: the header of a 5.0 CONNECT
+  // is held to 5.0's rule once the CONNECT names level 5 (the network fuzzer found it accepted).
+  check_malformed(v3_1_1, "10 8D 80 80 00 00 04 4D 51 54 54 05 02 00 3C 00 00 00",
+                  {rule::remaining_length_not_minimal, "MQTT-1.5.5-1", malformed_packet, 1}, through::packet_only);
   // 3.1.1 does not require the minimal form: accepted, but flagged as not canonical.
   decoded ping = decode_hex(v3_1_1, "C0 80 00");
   BOOST_TEST(as<pingreq>(ping) != nullptr);

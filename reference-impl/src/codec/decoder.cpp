@@ -117,6 +117,13 @@ std::optional<error> decode_packet_into(std::span<const std::uint8_t> bytes,
   dispatch(type, flags, r, out);
   r.expect_end();
   if (r.failed()) return r.failure();
+  if (const auto* c = std::get_if<connect>(&out);
+      c && c->version == protocol_version::v5 && options.version != protocol_version::v5 &&
+      f.header_size != 1 + detail::varint_size(f.remaining_length)) {
+    // The fixed header was read before the CONNECT named its level: a 5.0 CONNECT's Remaining
+    // Length must be minimal too (MQTT-1.5.5-1), whatever the decoder's version was.
+    return error{rule::remaining_length_not_minimal, protocol_version::v5, base_offset + 1};
+  }
   if (info) {
     bool minimal_length = f.header_size == 1 + detail::varint_size(f.remaining_length);
     info->canonical = minimal_length && r.canonical();

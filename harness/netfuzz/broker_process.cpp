@@ -1,0 +1,162 @@
+// fork/exec of the spawned broker, its log, its exit, its memory.
+#include "netfuzz/broker_process.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace harness::netfuzz {
+namespace {
+
+bool port_accepts(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+process_end status_of(int w) {
+  if (WIFSIGNALED(w)) return process_end{true, WTERMSIG(w)};
+  return process_end{false, WIFEXITED(w) ? WEXITSTATUS(w) : -1};
+}
+
+}  // namespace
+
+std::string process_end::text() const {
+  if (!signalled) return "exit " + std::to_string(code);
+  const char* name = ::sigabbrev_np(code);
+  return "signal " + std::to_string(code) + (name ? std::string(" (SIG") + name + ")" : std::string());
+}
+
+std::optional<std::string> sanitizer_kind(const std::string& log) {
+  for (std::string_view marker : {"ERROR: AddressSanitizer: ", "ERROR: LeakSanitizer: ", "ERROR: UndefinedBehaviorSanitizer: "}) {
+    auto at = log.find(marker);
+    if (at == std::string::npos) continue;
+    const auto start = at + 7;  // after "ERROR: "
+    auto end = log.find_first_of(" \n", log.find(": ", start) + 2);
+    std::string kind = log.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    return kind;
+  }
+  auto at = log.find(": runtime error: ");
+  if (at != std::string::npos) return std::string("UndefinedBehaviorSanitizer: runtime error");
+  return std::nullopt;
+}
+
+std::uint64_t resident_kib(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
+  }
+  return 0;
+}
+
+std::uint16_t free_loopback_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof a;
+  std::uint16_t port = 0;
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size) == 0) {
+    port = ntohs(a.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+broker_process::broker_process(std::string command, std::string log_dir)
+    : command_(std::move(command)), log_dir_(std::move(log_dir)) {}
+
+broker_process::~broker_process() {
+  if (pid_ > 0 && !status_) stop();
+}
+
+std::string broker_process::log_path() const { return log_dir_ + "/broker-" + std::to_string(starts_) + ".log"; }
+
+std::optional<std::string> broker_process::start() {
+  if (pid_ > 0 && !status_) stop();
+  ++starts_;
+  status_.reset();
+  port_ = free_loopback_port();
+  if (port_ == 0) return "no free loopback port";
+  command_line_ = command_;
+  for (auto at = command_line_.find("{port}"); at != std::string::npos; at = command_line_.find("{port}", at)) {
+    command_line_.replace(at, 6, std::to_string(port_));
+  }
+  const std::string log = log_path();
+  const std::string shell = "exec " + command_line_;
+  pid_ = ::fork();
+  if (pid_ < 0) return std::string("fork: ") + std::strerror(errno);
+  if (pid_ == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      ::close(fd);
+    }
+    int null = ::open("/dev/null", O_RDONLY);
+    if (null >= 0) ::dup2(null, 0);
+    ::setpgid(0, 0);
+    ::execl("/bin/sh", "sh", "-c", shell.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (std::chrono::steady_clock::now() < until) {
+    if (exited()) return "the broker exited at start (" + status_->text() + "): " + log_tail(2000);
+    if (port_accepts(port_)) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  stop();
+  return "the broker did not accept connections on port " + std::to_string(port_) + " within 15 s";
+}
+
+std::optional<process_end> broker_process::exited() {
+  if (status_) return status_;
+  if (pid_ <= 0) return std::nullopt;
+  int w = 0;
+  if (::waitpid(pid_, &w, WNOHANG) == pid_) status_ = status_of(w);
+  return status_;
+}
+
+process_end broker_process::stop() {
+  if (status_ || pid_ <= 0) return status_.value_or(process_end{});
+  ::kill(pid_, SIGTERM);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < until) {
+    if (exited()) return *status_;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(pid_, SIGKILL);
+  int w = 0;
+  ::waitpid(pid_, &w, 0);
+  status_ = status_of(w);
+  return *status_;
+}
+
+std::string broker_process::log_tail(std::size_t bytes_max) const {
+  std::ifstream in(log_path(), std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  std::string all = s.str();
+  return all.size() > bytes_max ? all.substr(all.size() - bytes_max) : all;
+}
+
+}  // namespace harness::netfuzz

@@ -1,0 +1,39 @@
+// The case generator: every case is a function of (campaign seed, case number). A case is a walk
+// through the protocol's state model (connect, subscribe, publish flows at each QoS, unsubscribe,
+// ping, disconnect, takeover, reconnect with a session), or a session of the scenario suite's
+// traffic, or an entry of the malformed-packet catalogue; then maybe one packet mutated field by
+// field (lengths kept consistent) or byte by byte (lengths broken on purpose); then its packets
+// cut into writes at random points.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "netfuzz/fuzz_case.hpp"
+#include "netfuzz/seeds.hpp"
+
+namespace harness::netfuzz {
+
+struct generator_options {
+  std::uint64_t seed = 1;
+  std::vector<mqtt::codec::protocol_version> versions{mqtt::codec::protocol_version::v3_1_1,
+                                                      mqtt::codec::protocol_version::v5};
+  const seed_store* seeds = nullptr;  // none: model walks only
+};
+
+class generator {
+ public:
+  explicit generator(generator_options o);
+  fuzz_case make(std::uint64_t number) const;
+  // Every transition of the state model, "VERSION:EDGE", for the coverage the progress line shows.
+  std::vector<std::string> model_edges() const;
+
+ private:
+  generator_options o_;
+};
+
+// The edge names of the model (without the version).
+const std::vector<std::string>& state_model_edges();
+
+}  // namespace harness::netfuzz

@@ -1,0 +1,185 @@
+// The network fuzzer's pure parts: the judge on hand-made records, the generator's determinism
+// and bounds, seeds' retagging, the shared ddmin, and replay files as JSON.
+#define BOOST_TEST_MODULE netfuzz
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+
+#include "netfuzz/finding_file.hpp"
+#include "netfuzz/generator.hpp"
+#include "netfuzz/judge.hpp"
+#include "netfuzz/seeds.hpp"
+#include "sim/ddmin.hpp"
+#include "wire/hex.hpp"
+
+namespace nf = harness::netfuzz;
+using mqtt::codec::protocol_version;
+
+namespace {
+
+nf::byte_vector hex(std::string_view text) {
+  std::optional<harness::wire::hex_error> bad;
+  auto b = harness::wire::parse_hex(text, bad);
+  BOOST_TEST_REQUIRE(!bad.has_value());
+  return b;
+}
+
+// A 3.1.1 CONNECT of client "c", and its CONNACK 0.
+const std::string_view connect_311 = "10 0d 00 04 4d 51 54 54 04 02 00 3c 00 01 63";
+const std::string_view connack_0 = "20 02 00 00";
+
+nf::case_record one_connection(std::string sent, std::string received, bool ended_by_broker, bool deadline_hit) {
+  nf::case_record r;
+  r.conns.resize(nf::case_connections_max);
+  r.conns[0].used = r.conns[0].opened = true;
+  r.conns[0].sent = hex(sent);
+  r.conns[0].received = hex(received);
+  r.conns[0].ended_by_broker = ended_by_broker;
+  r.deadline_hit = deadline_hit;
+  return r;
+}
+
+nf::fuzz_case case_311() {
+  nf::fuzz_case c;
+  c.version = protocol_version::v3_1_1;
+  return c;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(malformed_subscribe_answered_with_pingresp_is_a_violation) {
+  // SUBSCRIBE with flags 0000 (MQTT-3.8.1-1), then the closing PINGREQ answered.
+  auto r = one_connection(std::string(connect_311) + " 80 06 00 01 00 01 61 00 c0 00", std::string(connack_0) + " d0 00", false, false);
+  auto v = nf::judge(case_311(), r);
+  BOOST_TEST_REQUIRE(v.size() == 1u);
+  BOOST_TEST(v[0].signature() == "violation/SUBSCRIBE/MQTT-3.8.1-1");
+}
+
+BOOST_AUTO_TEST_CASE(malformed_subscribe_closed_is_no_violation) {
+  auto r = one_connection(std::string(connect_311) + " 80 06 00 01 00 01 61 00 c0 00", std::string(connack_0), true, false);
+  BOOST_TEST(nf::judge(case_311(), r).empty());
+}
+
+BOOST_AUTO_TEST_CASE(malformed_subscribe_kept_open_is_a_violation) {
+  auto r = one_connection(std::string(connect_311) + " 80 06 00 01 00 01 61 00 c0 00", std::string(connack_0), false, true);
+  auto v = nf::judge(case_311(), r);
+  BOOST_TEST_REQUIRE(v.size() == 1u);
+  BOOST_TEST(v[0].detail.find("kept the connection open") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(an_incomplete_packet_is_not_judged) {
+  // Flags 0000 again, but the declared length (266) is longer than what was sent: a broker may
+  // wait for the rest before it reads the header's flags.
+  auto r = one_connection(std::string(connect_311) + " 80 8a 02 00 01 00 01 61 00 c0 00", std::string(connack_0), false, true);
+  BOOST_TEST(nf::judge(case_311(), r).empty());
+}
+
+BOOST_AUTO_TEST_CASE(missing_suback_is_a_violation_only_when_the_connection_stays_open) {
+  const std::string sent = std::string(connect_311) + " 82 06 00 07 00 01 61 00 c0 00";
+  auto open = one_connection(sent, std::string(connack_0) + " d0 00", false, true);
+  auto v = nf::judge(case_311(), open);
+  BOOST_TEST_REQUIRE(v.size() == 1u);
+  BOOST_TEST(v[0].signature() == "violation/SUBSCRIBE/MQTT-3.8.4-1");
+  auto closed = one_connection(sent, std::string(connack_0) + " d0 00", true, true);
+  BOOST_TEST(nf::judge(case_311(), closed).empty());
+  auto answered = one_connection(sent, std::string(connack_0) + " 90 03 00 07 00 d0 00", false, false);
+  BOOST_TEST(nf::judge(case_311(), answered).empty());
+}
+
+BOOST_AUTO_TEST_CASE(suback_with_another_packet_id_is_a_violation) {
+  auto r = one_connection(std::string(connect_311) + " 82 06 00 07 00 01 61 00 c0 00", std::string(connack_0) + " 90 03 00 08 00 d0 00",
+                          false, false);
+  auto v = nf::judge(case_311(), r);
+  BOOST_TEST_REQUIRE(!v.empty());
+  BOOST_TEST(v[0].signature() == "violation/SUBACK/MQTT-3.8.4-2");
+}
+
+BOOST_AUTO_TEST_CASE(first_packet_not_connect_must_be_refused) {
+  auto r = one_connection("c0 00", "d0 00", false, false);
+  auto v = nf::judge(case_311(), r);
+  BOOST_TEST_REQUIRE(v.size() == 2u);  // the answer is not CONNACK, and it accepted the PINGREQ
+  BOOST_TEST(v[0].signature() == "violation/PINGRESP/MQTT-3.2.0-1");
+  BOOST_TEST(v[1].signature() == "violation/PINGREQ/MQTT-3.1.0-1");
+}
+
+BOOST_AUTO_TEST_CASE(broker_bytes_our_decoder_rejects_are_a_violation) {
+  // A CONNACK with return code 6 (3.1.1 defines 0 to 5).
+  auto r = one_connection(std::string(connect_311), "20 02 00 06", true, false);
+  auto v = nf::judge(case_311(), r);
+  BOOST_TEST_REQUIRE(!v.empty());
+  BOOST_TEST(v[0].packet_type == "CONNACK");
+}
+
+BOOST_AUTO_TEST_CASE(two_open_connections_of_one_client_are_a_takeover_violation) {
+  auto r = one_connection(std::string(connect_311) + " c0 00", std::string(connack_0) + " d0 00", false, true);
+  r.conns[1] = r.conns[0];
+  auto v = nf::judge(case_311(), r);
+  BOOST_TEST_REQUIRE(v.size() == 1u);
+  BOOST_TEST(v[0].signature() == "violation/CONNECT/MQTT-3.1.4-2");
+  r.conns[0].ended_by_broker = true;
+  BOOST_TEST(nf::judge(case_311(), r).empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_protocol_name_may_be_answered_by_another_standard) {
+  // "MQTX" level 5, answered with 3.1.1's CONNACK 0x01 and closed: not judged byte by byte.
+  nf::fuzz_case c;
+  c.version = protocol_version::v5;
+  auto r = one_connection("10 0e 00 04 4d 51 54 58 05 02 00 3c 00 00 01 63", "20 02 00 01", true, false);
+  BOOST_TEST(nf::judge(c, r).empty());
+}
+
+BOOST_AUTO_TEST_CASE(generator_is_a_function_of_seed_and_number) {
+  nf::generator a({.seed = 11, .versions = {protocol_version::v3_1_1, protocol_version::v5}, .seeds = nullptr});
+  nf::generator b({.seed = 11, .versions = {protocol_version::v3_1_1, protocol_version::v5}, .seeds = nullptr});
+  nf::generator other({.seed = 12, .versions = {protocol_version::v3_1_1, protocol_version::v5}, .seeds = nullptr});
+  std::size_t differ = 0;
+  for (std::uint64_t n = 0; n < 300; ++n) {
+    nf::fuzz_case x = a.make(n), y = b.make(n);
+    BOOST_TEST_CONTEXT("case " << n) {
+      BOOST_TEST(x.steps == y.steps);
+      BOOST_TEST(x.tag == y.tag);
+      BOOST_TEST(x.steps.size() <= nf::case_steps_max);
+      BOOST_TEST(x.byte_count() <= nf::case_bytes_max);
+      BOOST_TEST(x.connection_count() <= nf::case_connections_max);
+      BOOST_TEST(x.tag.size() == nf::case_tag_size);
+    }
+    differ += other.make(n).steps == x.steps ? 0 : 1;
+  }
+  BOOST_TEST(differ > 250u);
+}
+
+BOOST_AUTO_TEST_CASE(retag_puts_the_case_tag_in_place_of_the_marker) {
+  std::string text = "mh" + std::string(nf::seed_marker_tag) + "c/x/" + std::string(nf::seed_marker_tag);
+  nf::byte_vector b(text.begin(), text.end());
+  nf::retag(b, "abcdefghij");
+  BOOST_TEST(std::string(b.begin(), b.end()) == "mhabcdefghijc/x/abcdefghij");
+}
+
+BOOST_AUTO_TEST_CASE(ddmin_finds_the_two_elements_that_fail_together) {
+  harness::sim::index_set all;
+  for (std::size_t i = 0; i < 40; ++i) all.push_back(i);
+  std::size_t runs = 0;
+  auto fails = [&](const harness::sim::index_set& s) {
+    ++runs;
+    bool has7 = std::find(s.begin(), s.end(), 7) != s.end(), has31 = std::find(s.begin(), s.end(), 31) != s.end();
+    return has7 && has31;
+  };
+  auto found = harness::sim::ddmin(all, fails, nullptr, [] { return false; });
+  BOOST_TEST(found == (harness::sim::index_set{7, 31}));
+  BOOST_TEST(runs < 100u);
+}
+
+BOOST_AUTO_TEST_CASE(a_finding_file_round_trips) {
+  nf::generator g({.seed = 5, .versions = {protocol_version::v5}, .seeds = nullptr});
+  nf::finding_file f;
+  f.v = nf::verdict{nf::oracle::violation, "SUBSCRIBE", "MQTT-3.8.1-1", "detail", 0};
+  f.cases.push_back(g.make(3));
+  f.case_deadline_ms = 700;
+  boost::json::object o = nf::to_json(f);
+  BOOST_TEST(nf::is_finding_json(o));
+  std::string error;
+  auto c = nf::case_from_json(o.at("cases").as_array().at(0).as_object(), error);
+  BOOST_TEST_REQUIRE(c.has_value(), error);
+  BOOST_TEST(c->steps == f.cases[0].steps);
+  BOOST_TEST(c->tag == f.cases[0].tag);
+}
