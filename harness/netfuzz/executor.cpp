@@ -260,8 +260,11 @@ struct executor::impl {
       connection_record& rec = run.r.conns[k];
       if (!rec.used || l.st == live_connection::state::ended) continue;
       const bool must_end = (run.c.expect_end_mask >> k) & 1U;
-      bool settled = !must_end && l.st == live_connection::state::open && rec.fence_sent && !l.sent_failed &&
-                     !l.sent_decoder.mid_packet() && l.counts.owed_all();
+      // A PINGRESP beyond the PINGREQs read before a packet the broker had to refuse decides the
+      // case as well: the broker went on reading after it.
+      const bool answered_past_refusal = l.sent_failed && rec.fence_sent && l.counts.pingresp > l.counts.pingreq;
+      bool settled = !must_end && l.st == live_connection::state::open && rec.fence_sent &&
+                     ((!l.sent_failed && !l.sent_decoder.mid_packet() && l.counts.owed_all()) || answered_past_refusal);
       rec.settled = settled;
       all = all && settled;
     }
