@@ -16,6 +16,7 @@
 #include "cli/options.hpp"
 #include "netfuzz/campaign.hpp"
 #include "netfuzz/replay.hpp"
+#include "run/profile.hpp"
 #include "transport/endpoint.hpp"
 
 namespace harness::cli {
@@ -75,6 +76,10 @@ void print_findings(const netfuzz::campaign_options& o, const netfuzz::campaign_
               << ")\n    " << f.v.detail << "\n";
     if (!f.file.empty()) std::cout << "    mqtt-harness replay " << o.out_dir << "/" << f.file << " " << target_arg << "\n";
   }
+  if (!r.unconfirmed.empty()) {
+    std::cout << "  not findings: " << r.unconfirmed.size() << " violation signature" << (r.unconfirmed.size() == 1 ? "" : "s")
+              << " seen in a campaign case but not again when it was played alone (listed in summary.json as unconfirmed)\n";
+  }
   std::cout << "summary: " << o.out_dir << "/summary.json\n";
 }
 
@@ -90,14 +95,14 @@ int fuzz_command(std::span<const std::string_view> args) {
   CLI::App app{std::string(fuzz_description), "mqtt-harness fuzz"};
   app.footer(std::string(fuzz_footer));
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  std::string target, spawn, protocol = "all", out_dir = "fuzz-out", shard = "1/1", scenarios;
+  std::string target, spawn, protocol = "all", out_dir = "fuzz-out", shard = "1/1", scenarios, profile_file;
   double duration_s = 0;
   std::uint64_t cases = 0, seed = 0, rss_mb = 192, restart_every = 0;
   unsigned jobs = 1;
   std::size_t concurrency = 16, shrink_runs = 60;
   std::uint32_t deadline_ms = 1'000, probe_ms = 1'000;
   int watch_pid = 0;
-  bool allow_remote = false, insecure = false, no_seeds = false, quiet = false;
+  bool allow_remote = false, insecure = false, no_seeds = false, quiet = false, stop_on_finding = false;
   app.add_option("--target", target, "the broker: tcp://, ws://, tls:// or wss:// URL")->type_name("URL");
   app.add_option("--spawn", spawn, "start the broker with this command ({port} becomes a free port), restart it after a crash")
       ->type_name("COMMAND");
@@ -124,9 +129,20 @@ int fuzz_command(std::span<const std::string_view> args) {
   add_number<std::size_t>(app, "--shrink-runs", shrink_runs, 1, 10'000, "replays a shrink may spend (default 60)")->type_name("N");
   app.add_flag("--insecure", insecure, "tls/wss: do not verify the broker's certificate");
   app.add_flag("--quiet", quiet, "no progress line");
+  app.add_option("--profile", profile_file, "the target's profile (TOML): its user, and whether it needs one (anonymous = false)")
+      ->type_name("FILE");
+  app.add_flag("--stop-on-finding", stop_on_finding, "end the campaign once the first finding is saved");
   if (auto status = parse(app, args)) return *status;
 
   netfuzz::campaign_options o;
+  o.stop_on_finding = stop_on_finding;
+  if (!profile_file.empty()) {
+    auto p = run::load_profile(profile_file);
+    if (!p.value) return usage_error(app, "--profile: " + p.error);
+    if (p.value->user_name) o.user_name = *p.value->user_name;
+    if (p.value->password) o.password = *p.value->password;
+    o.credentials_always = p.value->connect_credentials().has_value();
+  }
   if (target.empty() == spawn.empty()) return usage_error(app, "give --target URL or --spawn COMMAND (one of them)");
   if (!target.empty()) {
     auto ep = transport::parse_endpoint(target);

@@ -48,12 +48,13 @@ std::optional<std::string> sanitizer_kind(const std::string& log) {
     auto at = log.find(marker);
     if (at == std::string::npos) continue;
     const auto start = at + 7;  // after "ERROR: "
-    auto end = log.find_first_of(" \n", log.find(": ", start) + 2);
-    std::string kind = log.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    return kind;
+    const auto what = at + marker.size();
+    // "LeakSanitizer: detected memory leaks" whole; "AddressSanitizer: SEGV", "...: heap-buffer-overflow"
+    // without the address and pc that follow.
+    auto end = marker.starts_with("ERROR: LeakSanitizer") ? log.find('\n', what) : log.find_first_of(" \n", what);
+    return log.substr(start, end == std::string::npos ? std::string::npos : end - start);
   }
-  auto at = log.find(": runtime error: ");
-  if (at != std::string::npos) return std::string("UndefinedBehaviorSanitizer: runtime error");
+  if (log.find(": runtime error: ") != std::string::npos) return std::string("UndefinedBehaviorSanitizer: runtime error");
   return std::nullopt;
 }
 

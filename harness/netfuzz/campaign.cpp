@@ -45,11 +45,20 @@ namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 
 // Cases kept for attribution after a crash, hang or memory event, newest last.
-constexpr std::size_t recent_cases_max = 96;
+constexpr std::size_t recent_cases_max = 256;
 // Cases replayed one by one to find which caused an event, at most.
 constexpr std::size_t attribution_tries_max = 96;
 // Cases kept since the last restart for a leak report's attribution, at most.
 constexpr std::size_t since_restart_max = 20'000;
+// A violation signature that did not show again when played alone is tried this often at most.
+constexpr std::size_t unconfirmed_tries_max = 3;
+
+struct unconfirmed {
+  std::uint64_t count = 0;  // cases that showed it
+  std::size_t tries = 0;    // times one was played again alone
+  bool shrinking = false;
+  std::string detail;
+};
 
 double seconds_since(clock_type::time_point t) {
   return std::chrono::duration<double>(clock_type::now() - t).count();
@@ -142,6 +151,7 @@ class campaign {
     result_.broker_starts = broker_ ? broker_->starts() : 0;
     result_.model_covered = covered_.size();
     for (auto& [sig, f] : findings_) result_.findings.push_back(f);
+    for (auto& [sig, u] : unconfirmed_) result_.unconfirmed.push_back({sig, u.count, u.tries, u.detail});
     std::sort(result_.findings.begin(), result_.findings.end(),
               [](const finding& a, const finding& b) { return a.first_case < b.first_case; });
     return result_;
@@ -158,7 +168,9 @@ class campaign {
       result_.seed_sessions = seeds_.sessions.size();
       result_.catalogue_entries = seeds_.catalogue.size();
     }
-    gen_.emplace(generator_options{o_.seed, o_.versions, o_.scenario_paths.empty() ? nullptr : &seeds_});
+    gen_.emplace(generator_options{o_.seed, o_.versions, o_.scenario_paths.empty() ? nullptr : &seeds_, o_.user_name,
+                                   o_.password, o_.credentials_always});
+    if (o_.credentials_always) probe_credentials_ = std::pair{o_.user_name, o_.password};
     for (const std::string& e : gen_->model_edges()) model_.insert(e);
     result_.model_total = model_.size();
     where_ = o_.where;
@@ -166,7 +178,7 @@ class campaign {
       broker_.emplace(o_.spawn, o_.out_dir);
       if (auto e = start_broker()) return *e;
     }
-    if (auto e = probe(where_, o_.connection, o_.probe_deadline_ms)) return "the broker at " + where_.url() + " does not answer: " + *e;
+    if (auto e = probe(where_, o_.connection, o_.probe_deadline_ms, probe_credentials_)) return "the broker at " + where_.url() + " does not answer: " + *e;
     return std::nullopt;
   }
 
@@ -210,12 +222,12 @@ class campaign {
       bool dry = false;
       ex.run([&] { return next_case(dry); }, [&](fuzz_case&& c, case_record&& r) { on_done(std::move(c), std::move(r)); },
              [this] { return paused_.load() || finished_.load(); });
-      if (dry) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (dry || suspect_) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
 
   std::optional<fuzz_case> next_case(bool& dry) {
-    if (paused_ || finished_) return std::nullopt;
+    if (paused_ || finished_ || suspect_) return std::nullopt;
     const std::uint64_t k = next_index_++;
     if (o_.cases_max != 0 && k >= o_.cases_max) {
       dry = true;
@@ -224,8 +236,6 @@ class campaign {
     const std::uint64_t number = k * o_.shard_count + o_.shard_index;
     fuzz_case c = gen_->make(number);
     std::lock_guard lock(m_);
-    recent_.push_back(number);
-    if (recent_.size() > recent_cases_max) recent_.pop_front();
     if (since_restart_.size() < since_restart_max) since_restart_.push_back(number);
     return c;
   }
@@ -233,8 +243,20 @@ class campaign {
   void on_done(fuzz_case&& c, case_record&& r) {
     ++done_cases_;
     std::vector<verdict> vs = judge(c, r);
+    bool reached = false, refused = false;
+    for (const connection_record& k : r.conns) {
+      reached = reached || k.opened;
+      refused = refused || (k.used && !k.opened);
+    }
+    // A refused connection: the broker may be gone. Start nothing more until the monitor has
+    // looked, so the case that broke it stays among the recent ones.
+    if (refused) suspect_ = true;
     {
       std::lock_guard lock(m_);
+      if (reached) {
+        recent_.push_back(c.number);
+        if (recent_.size() > recent_cases_max) recent_.pop_front();
+      }
       const std::string v = std::string(codec::to_string(c.version)) + ":";
       for (const std::string& e : c.edges) covered_.insert(v + e);
     }
@@ -245,6 +267,10 @@ class campaign {
   }
 
   // Counts a violation; the first of its signature is shrunk and saved.
+  // Counts a violation; the first of its signature is played again alone and shrunk. One that
+  // does not show again when played alone (a broker slow under load, a broker crashing at that
+  // moment) is not a finding: it is counted as unconfirmed, and its signature tried again later,
+  // at most unconfirmed_tries_max times.
   void new_violation(const fuzz_case& c, const case_record& r, const verdict& v) {
     const std::string sig = v.signature();
     {
@@ -254,9 +280,15 @@ class campaign {
         ++it->second.count;
         return;
       }
-      findings_[sig] = finding{v, "", 1, c.number, c.steps.size(), c.steps.size(), false};
+      unconfirmed& u = unconfirmed_[sig];
+      ++u.count;
+      if (u.shrinking || u.tries >= unconfirmed_tries_max) return;
+      u.shrinking = true;
+      ++u.tries;
+      u.detail = v.detail;
     }
-    log("finding " + sig + " in case " + std::to_string(c.number) + ": " + v.detail);
+    const double seen_at = seconds_since(started_);
+    log("violation " + sig + " in case " + std::to_string(c.number) + ": " + v.detail + " (checking it alone)");
     executor ex(exec_options(1));
     auto reproduces = [&](const fuzz_case& candidate, case_record& rec, verdict& got) {
       rec = ex.run_one(candidate);
@@ -268,15 +300,24 @@ class campaign {
       }
       return false;
     };
-    save_shrunk(c, r, v, [&](const fuzz_case& cand, case_record& rec, verdict& got) { return reproduces(cand, rec, got); });
+    save_shrunk(c, r, v, reproduces, {}, false, seen_at);
+    std::lock_guard lock(m_);
+    unconfirmed& u = unconfirmed_[sig];
+    u.shrinking = false;
+    if (auto it = findings_.find(sig); it != findings_.end()) {
+      it->second.count += u.count - 1;
+      unconfirmed_.erase(sig);
+    }
   }
 
   using reproduce_fn = std::function<bool(const fuzz_case&, case_record&, verdict&)>;
 
   // Shrinks the case with ddmin over its steps (each candidate played again), then writes its
   // replay file with the evidence of the last run that showed the finding.
+  // A violation is registered under its signature before it is shrunk (`registered`); a broker
+  // event's signature comes from the shrunk case (the packet it ends with, the rule it breaks).
   void save_shrunk(const fuzz_case& c, const case_record& r, const verdict& v, const reproduce_fn& reproduces,
-                   json::object broker_evidence = {}) {
+                   json::object broker_evidence = {}, bool registered = true, double seen_at = -1) {
     fuzz_case best = c;
     case_record best_record = r;
     verdict best_verdict = v;
@@ -306,6 +347,22 @@ class campaign {
     if (still_fails(everything)) {
       sim::ddmin(everything, still_fails, nullptr, [&] { return runs >= o_.shrink_runs_max || finished_hard(); });
     }
+    if (!registered) {
+      best_verdict.kind = v.kind;
+      if (v.kind != oracle::violation) {
+        best_verdict.packet_type = last_packet_type(best);
+        best_verdict.statement = first_rule_statement(best);
+      } else if (!confirmed) {
+        return;  // a violation that did not show again: not a finding
+      }
+      std::lock_guard lock(m_);
+      auto [it, added] = findings_.emplace(best_verdict.signature(), finding{best_verdict, "", 0, c.number, c.steps.size(),
+                                                                            best.steps.size(), confirmed});
+      ++it->second.count;
+      if (!added) return;
+      it->second.found_at_s = seen_at >= 0 ? seen_at : event_at_s_;
+    }
+    const std::string key = registered ? v.signature() : best_verdict.signature();
     finding_file f;
     f.v = best_verdict;
     f.cases.push_back(best);
@@ -317,16 +374,17 @@ class campaign {
     f.evidence["reproduced"] = confirmed;
     f.evidence["campaign_seed"] = o_.seed;
     for (auto& [k, val] : broker_evidence) f.evidence[k] = val;
-    const std::string name = "findings/" + file_name_for(v.signature()) + ".json";
+    const std::string name = "findings/" + file_name_for(key) + ".json";
     std::ofstream(fs::path(o_.out_dir) / name) << json::serialize(to_json(f)) << "\n";
     std::lock_guard lock(m_);
-    finding& slot = findings_[v.signature()];
+    finding& slot = findings_[key];
     slot.v = best_verdict;
     slot.v.kind = v.kind;
     slot.file = name;
     slot.steps_before = c.steps.size();
     slot.steps_after = best.steps.size();
     slot.reproduced = confirmed;
+    ++saved_;
   }
 
   bool finished_hard() const { return o_.interrupted && o_.interrupted->load(); }
@@ -352,13 +410,18 @@ class campaign {
         result_.stopped_by = "cases";
         return;
       }
+      if (o_.stop_on_finding && saved_ > 0) {
+        result_.stopped_by = "finding";
+        return;
+      }
       if (!watch_broker()) {
         result_.stopped_by = "broker lost";
         return;
       }
-      if (std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - last_probe).count() >= o_.probe_interval_ms) {
+      if (suspect_ || std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - last_probe).count() >= o_.probe_interval_ms) {
+        suspect_ = false;
         const std::uint64_t mark = next_index_;
-        auto failed = probe(where_, o_.connection, o_.probe_deadline_ms);
+        auto failed = probe(where_, o_.connection, o_.probe_deadline_ms, probe_credentials_);
         last_probe = clock_type::now();
         if (failed) {
           if (!broker_event(failed->starts_with("timeout") ? oracle::hang : oracle::crash, *failed)) {
@@ -470,6 +533,7 @@ class campaign {
   // find the case. Without one: the cases since the last good probe are the finding, and the
   // campaign ends. False when the campaign cannot go on.
   bool broker_event(oracle kind, const std::string& what) {
+    event_at_s_ = seconds_since(started_);
     pause();
     std::vector<std::uint64_t> suspects;
     {
@@ -525,14 +589,14 @@ class campaign {
       case oracle::resource:
         return peak > rss_base_kib_ + o_.rss_growth_limit_mb * 1024;
       case oracle::hang: {
-        const bool hung = probe(where_, o_.connection, o_.probe_deadline_ms).has_value() && !broker_->exited();
+        const bool hung = probe(where_, o_.connection, o_.probe_deadline_ms, probe_credentials_).has_value() && !broker_->exited();
         if (hung) broker_->stop();
         return hung;
       }
       default: {
         for (int k = 0; k < 30 && !broker_->exited(); ++k) std::this_thread::sleep_for(std::chrono::milliseconds(10));
         if (!broker_->exited()) {
-          if (!probe(where_, o_.connection, o_.probe_deadline_ms)) return false;
+          if (!probe(where_, o_.connection, o_.probe_deadline_ms, probe_credentials_)) return false;
         }
         if (!sanitizer.empty()) {
           auto got = sanitizer_kind(broker_->log_tail());
@@ -551,24 +615,13 @@ class campaign {
       case_record rec;
       if (!shows_event(kind, sanitizer, c, rec)) continue;
       verdict v{kind, last_packet_type(c), first_rule_statement(c), what + (sanitizer.empty() ? "" : " [" + sanitizer + "]"), 0};
-      {
-        std::lock_guard lock(m_);
-        auto f = findings_.find(v.signature());
-        if (f != findings_.end()) {
-          ++f->second.count;
-          return;
-        }
-        findings_[v.signature()] = finding{v, "", 1, c.number, c.steps.size(), c.steps.size(), false};
-      }
-      log("finding " + v.signature() + ": case " + std::to_string(c.number) + " " + what);
+      log("case " + std::to_string(c.number) + " shows it again: shrinking");
       save_shrunk(c, rec, v,
                   [&](const fuzz_case& cand, case_record& r, verdict& got) {
                     got = v;
-                    const bool shown = shows_event(kind, sanitizer, cand, r);
-                    if (shown) got.packet_type = last_packet_type(cand), got.statement = v.statement;
-                    return shown;
+                    return shows_event(kind, sanitizer, cand, r);
                   },
-                  evidence);
+                  evidence, false);
       if (broker_->exited()) start_broker();
       return;
     }
@@ -593,7 +646,9 @@ class campaign {
     std::lock_guard lock(m_);
     auto [it, added] = findings_.emplace(sig, finding{v, name, 0, suspects.empty() ? 0 : suspects.back(), suspects.size(),
                                                        suspects.size(), false});
+    if (added) it->second.found_at_s = seconds_since(started_);
     ++it->second.count;
+    ++saved_;
   }
 
   // A spawned broker's run ends: stop it, and look for a sanitizer report (leaks are reported
@@ -604,10 +659,12 @@ class campaign {
       std::lock_guard lock(m_);
       cases = since_restart_;
     }
+    if (broker_->exited()) return;  // it crashed: a crash event, not a report at exit
     process_end st = broker_->stop();
     const std::string tail = broker_->log_tail();
     auto kind = sanitizer_kind(tail);
     if (!kind) return;
+    event_at_s_ = seconds_since(started_);
     log("sanitizer report at the broker's exit (" + st.text() + "): " + *kind);
     json::object evidence = broker_json("sanitizer report at exit: " + *kind);
     const std::string what = "sanitizer report at the broker's exit: " + *kind;
@@ -642,16 +699,6 @@ class campaign {
       return;
     }
     fuzz_case c = gen_->make(cases[found.front()]);
-    v.packet_type = last_packet_type(c);
-    v.statement = first_rule_statement(c);
-    {
-      std::lock_guard lock(m_);
-      if (findings_.contains(v.signature())) {
-        ++findings_[v.signature()].count;
-        return;
-      }
-      findings_[v.signature()] = finding{v, "", 1, c.number, c.steps.size(), c.steps.size(), false};
-    }
     save_shrunk(c, case_record{}, v,
                 [&](const fuzz_case& cand, case_record& r, verdict& got) {
                   if (runs >= o_.shrink_runs_max * 2) return false;
@@ -662,10 +709,9 @@ class campaign {
                   broker_->stop();
                   auto k = sanitizer_kind(broker_->log_tail());
                   got = v;
-                  got.packet_type = last_packet_type(cand);
                   return k && *k == *kind;
                 },
-                evidence);
+                evidence, false);
   }
 
   const campaign_options& o_;
@@ -677,17 +723,22 @@ class campaign {
   std::optional<broker_process> broker_;
   std::uint64_t rss_base_kib_ = 0;
   bool resource_reported_ = false;
+  std::optional<std::pair<std::string, std::string>> probe_credentials_;
+  double event_at_s_ = 0;  // when the broker event being handled was noticed
 
   std::atomic<std::uint64_t> next_index_{0};
   std::atomic<std::uint64_t> done_cases_{0};
+  std::atomic<std::size_t> saved_{0};  // findings saved (replay file written)
   std::atomic<bool> finished_{false};
   std::atomic<bool> paused_{false};
+  std::atomic<bool> suspect_{false};  // a connection was refused: the jobs wait for the monitor
   unsigned idle_ = 0;  // guarded by m_
   std::mutex m_;
   std::condition_variable cv_;
   std::deque<std::uint64_t> recent_;           // guarded by m_
   std::vector<std::uint64_t> since_restart_;   // guarded by m_
   std::map<std::string, finding> findings_;    // guarded by m_
+  std::map<std::string, unconfirmed> unconfirmed_;  // guarded by m_
   std::set<std::string> covered_;              // guarded by m_
   std::set<std::string> model_;
 };
@@ -729,9 +780,20 @@ void write_summary(const campaign_options& o, const campaign_result& r) {
     j["steps"] = f.steps_after;
     j["steps_before_shrink"] = f.steps_before;
     j["reproduced"] = f.reproduced;
+    j["found_at_s"] = f.found_at_s;
     findings.emplace_back(std::move(j));
   }
   s["findings"] = std::move(findings);
+  json::array unconfirmed;
+  for (const auto& u : r.unconfirmed) {
+    json::object j;
+    j["signature"] = u.signature;
+    j["count"] = u.count;
+    j["tries"] = u.tries;
+    j["detail"] = u.detail;
+    unconfirmed.emplace_back(std::move(j));
+  }
+  s["unconfirmed"] = std::move(unconfirmed);
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);
   std::ofstream(fs::path(o.out_dir) / "summary.json") << json::serialize(s) << "\n";
@@ -751,7 +813,8 @@ bool is_loopback(const std::string& host) {
 }
 
 std::optional<std::string> probe(const transport::endpoint& where, const transport::connection_options& copt,
-                                 std::uint32_t deadline_ms) {
+                                 std::uint32_t deadline_ms,
+                                 const std::optional<std::pair<std::string, std::string>>& credentials) {
   transport::event_loop loop;
   std::optional<std::string> failure = "timeout: no CONNACK and PINGRESP within " + std::to_string(deadline_ms) + " ms";
   bool done = false;
@@ -768,6 +831,10 @@ std::optional<std::string> probe(const transport::endpoint& where, const transpo
                 codec::connect con;
                 con.client_id = "mhfuzzprobe";
                 con.keep_alive_s = 30;
+                if (credentials) {
+                  con.user_name = credentials->first;
+                  con.password = credentials->second;
+                }
                 codec::encode_unchecked(con, codec::protocol_version::v3_1_1, b);
                 codec::encode_unchecked(codec::pingreq{}, codec::protocol_version::v3_1_1, b);
                 c->write(b);

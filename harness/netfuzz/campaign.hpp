@@ -30,6 +30,8 @@ struct campaign_options {
   std::uint32_t shard_index = 0, shard_count = 1;  // this shard plays case numbers n with n % count == index
   std::string out_dir = "fuzz-out";
   std::vector<std::string> scenario_paths;    // seed material; empty: none
+  std::string user_name = "harness", password = "harness-secret";  // the broker's user
+  bool credentials_always = false;            // no anonymous access: every CONNECT and the probe log in
   bool differential = false;
   std::uint32_t case_deadline_ms = 1'000;
   std::uint32_t probe_deadline_ms = 2'000;
@@ -37,6 +39,7 @@ struct campaign_options {
   std::uint64_t rss_growth_limit_mb = 192;    // above the spawned broker's memory when it started
   std::uint64_t restart_every = 0;            // restart a spawned broker after this many cases (its leak check)
   std::size_t shrink_runs_max = 60;
+  bool stop_on_finding = false;               // end the campaign once a finding is saved
   const std::atomic<bool>* interrupted = nullptr;  // SIGINT
   std::function<void(const std::string&)> progress;  // one line, about once a second
   std::function<void(const std::string&)> log;       // events: findings, restarts
@@ -49,13 +52,23 @@ struct finding {
   std::uint64_t first_case = 0;
   std::size_t steps_before = 0, steps_after = 0;  // the shrink
   bool reproduced = false;   // the saved case showed it again when it was shrunk or checked
+  double found_at_s = 0;     // since the campaign started, when the first case showed it
+};
+
+// A violation seen in a campaign that did not show again when its case was played alone.
+struct unconfirmed_violation {
+  std::string signature;
+  std::uint64_t count = 0;
+  std::size_t tries = 0;
+  std::string detail;
 };
 
 struct campaign_result {
+  std::vector<unconfirmed_violation> unconfirmed;
   std::uint64_t cases = 0;
   double seconds = 0;
   std::vector<finding> findings;
-  std::string stopped_by;  // "duration", "cases", "interrupted", "broker lost"
+  std::string stopped_by;  // "duration", "cases", "interrupted", "broker lost", "finding"
   std::size_t model_covered = 0, model_total = 0;
   std::size_t broker_starts = 0;
   std::optional<std::string> start_error;  // could not start: nothing ran
@@ -75,7 +88,9 @@ bool is_loopback(const std::string& host);
 
 // The round trip the liveness probe makes: a fresh connection, CONNECT, CONNACK, PINGREQ,
 // PINGRESP within `deadline_ms`. nullopt when it worked, else "refused: ..." or "timeout: ...".
+// `credentials`: the user name and password the probe's CONNECT carries, if any.
 std::optional<std::string> probe(const transport::endpoint& where, const transport::connection_options& c,
-                                 std::uint32_t deadline_ms);
+                                 std::uint32_t deadline_ms,
+                                 const std::optional<std::pair<std::string, std::string>>& credentials = std::nullopt);
 
 }  // namespace harness::netfuzz

@@ -29,7 +29,7 @@ const std::vector<std::string> edges = {
     "publish-qos2",    "publish-qos2-no-pubrel", "publish-retained", "unsubscribe",     "ping",
     "disconnect",      "disconnect-with-will", "drop",           "takeover",            "reconnect-session",
     "seed",            "catalogue",          "mutate-field",     "mutate-bytes",        "split-writes",
-    "coalesce-writes",
+    "coalesce-writes", "server-only-packet",
 };
 
 std::uint64_t case_seed(std::uint64_t seed, std::uint64_t number) {
@@ -129,10 +129,10 @@ class builder {
       if (v5() && rng_.chance(0.5)) w.props.will_delay_interval_s = static_cast<std::uint32_t>(rng_.below(3));
       con.will = w;
     }
-    if (rng_.chance(0.15)) {
+    if (o_.credentials_always || rng_.chance(0.15)) {
       edge("connect-credentials");
-      con.user_name = keep("harness");
-      if (rng_.chance(0.7)) con.password = keep("harness-secret");
+      con.user_name = keep(o_.user_name);
+      if (o_.credentials_always || rng_.chance(0.7)) con.password = keep(o_.password);
     }
     if (v5() && rng_.chance(0.3)) {
       con.props.receive_maximum = static_cast<std::uint16_t>(rng_.between(1, 100));
@@ -143,8 +143,38 @@ class builder {
     return con;
   }
 
+  // A packet only a server sends (CONNACK, SUBACK, UNSUBACK, PINGRESP), out of place from a client.
+  void server_only_packet(std::uint8_t conn) {
+    edge("server-only-packet");
+    switch (rng_.below(4)) {
+      case 0: {
+        codec::connack a;
+        a.session_present = rng_.chance(0.5);
+        a.reason_code = static_cast<std::uint8_t>(rng_.chance(0.7) ? 0 : 0x80);
+        add(conn, a);
+        break;
+      }
+      case 1: {
+        codec::suback a;
+        a.packet_id = next_id();
+        a.reason_codes.push_back(0);
+        add(conn, a);
+        break;
+      }
+      case 2: {
+        codec::unsuback a;
+        a.packet_id = next_id();
+        if (v5()) a.reason_codes.push_back(0);
+        add(conn, a);
+        break;
+      }
+      default: add(conn, codec::pingresp{});
+    }
+  }
+
   // One operation of an established session on `conn`.
   void operation(std::uint8_t conn) {
+    if (rng_.chance(0.02)) return server_only_packet(conn);
     switch (rng_.below(9)) {
       case 0:
       case 1: {

@@ -20,6 +20,10 @@ struct generator_options {
   std::vector<mqtt::codec::protocol_version> versions{mqtt::codec::protocol_version::v3_1_1,
                                                       mqtt::codec::protocol_version::v5};
   const seed_store* seeds = nullptr;  // none: model walks only
+  // The broker's user: `credentials_always` puts it in every CONNECT of a model walk (a broker
+  // without anonymous access); otherwise some CONNECTs carry it.
+  std::string user_name = "harness", password = "harness-secret";
+  bool credentials_always = false;
 };
 
 class generator {

@@ -19,6 +19,9 @@
 #include "mqtt/auth/scram.hpp"
 #include "password_file.hpp"
 #include "server.hpp"
+#ifdef MQTT_REF_BROKER_PLANTED
+#include "mqtt/broker/planted.hpp"
+#endif
 
 namespace {
 
@@ -41,6 +44,7 @@ struct command_line {
   std::optional<std::uint16_t> port;
   bool verbose = false;
   bool help = false;
+  std::string planted_bug;  // mqtt-ref-broker-planted only
 };
 
 // CLI11, as every mqtt-harness command; usage errors come back as one line (exit 3, as mosquitto).
@@ -51,6 +55,9 @@ std::variant<command_line, std::string> parse_command_line(int argc, char** argv
   app.add_flag("-h,--help", cl.help);
   app.add_flag("-v,--verbose", cl.verbose);
   app.add_option("-c,--config-file", cl.config_file)->type_name("FILE");
+#ifdef MQTT_REF_BROKER_PLANTED
+  app.add_option("--planted-bug", cl.planted_bug)->type_name("NAME");
+#endif
   std::string port;
   app.add_option("-p,--port", port)->type_name("PORT");
   try {
@@ -86,6 +93,25 @@ void raise_descriptor_limit() {
     setrlimit(RLIMIT_NOFILE, &lim);
   }
 }
+
+#ifdef MQTT_REF_BROKER_PLANTED
+// mqtt-ref-broker-planted: the test-only build with a bug planted, any of the simulator's or a
+// process bug (a crash or a leak, for the network fuzzer's known-bug benchmark).
+bool plant(mqtt::net::server& srv, const std::string& name) {
+  if (name.empty()) return true;
+  auto bug = mqtt::broker::planted_bug_from_string(name);
+  if (!bug) bug = mqtt::broker::process_planted_bug_from_string(name);
+  if (!bug) {
+    std::cerr << "mqtt-ref-broker: unknown planted bug '" << name << "'; process bugs:";
+    for (auto b : mqtt::broker::process_planted_bugs()) std::cerr << " " << mqtt::broker::to_string(b);
+    std::cerr << "\n";
+    return false;
+  }
+  mqtt::broker::plant_bug(srv.core(), *bug);
+  std::cerr << "mqtt-ref-broker: planted bug " << name << ": " << mqtt::broker::describe(*bug) << "\n";
+  return true;
+}
+#endif
 
 }  // namespace
 
@@ -168,6 +194,9 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   try {
     mqtt::net::server srv(cfg, std::move(authn), std::move(authz), mqtt::net::logger(cl.verbose));
+#ifdef MQTT_REF_BROKER_PLANTED
+    if (!plant(srv, cl.planted_bug)) return exit_bad_configuration;
+#endif
     srv.listen();
     srv.run();
   } catch (const std::exception& e) {

@@ -134,6 +134,8 @@ struct server::impl {
   }
 };
 
+broker::broker& server::core() { return impl_->core; }
+
 server::server(const config& cfg, std::shared_ptr<broker::authenticator> authn,
                std::shared_ptr<broker::authorizer> authz, logger log)
     : impl_(std::make_unique<impl>(cfg, std::move(authn), std::move(authz), log)) {}

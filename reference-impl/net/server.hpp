@@ -8,6 +8,7 @@
 #include "config.hpp"
 #include "log.hpp"
 #include "mqtt/broker/access.hpp"
+#include "mqtt/broker/broker.hpp"
 
 namespace mqtt::net {
 
@@ -25,6 +26,9 @@ class server {
   // Serves until SIGINT or SIGTERM, then stops accepting, closes every connection and
   // returns.
   void run();
+
+  // The broker core it drives (mqtt-ref-broker-planted plants a bug in it before listen()).
+  broker::broker& core();
 
  private:
   struct impl;

@@ -47,6 +47,12 @@ void broker::on_bytes(connection_id conn, std::span<const std::uint8_t> bytes, c
   if (it == s.connections.end()) return;  // closed by the broker; late bytes are ignored
   connection& c = *it->second;
   c.last_received = now;
+#ifdef MQTT_PLANTED_BUGS  // the process bug first_packet_allocation
+  if (s.planted_holds_first_packet(c, bytes, now)) {
+    s.closed_connections.clear();
+    return;
+  }
+#endif
   // The sink may close the connection, or find it cannot answer; stop handing it packets then.
   std::optional<codec::error> failure = c.decoder.feed(bytes, [&](const codec::packet& p) {
     if (!c.closed && !c.unsendable) s.dispatch(c, p, now);
@@ -188,6 +194,10 @@ void broker::state::dispatch(connection& c, const codec::packet& p, clock_ms now
       return handle_disconnect(c, std::get<codec::disconnect>(p), now);
     case codec::packet_type::auth: return handle_auth(c, std::get<codec::auth>(p), now);
     case codec::packet_type::connack:
+#ifdef MQTT_PLANTED_BUGS  // the process bug client_connack_crash
+      if (c.version == codec::protocol_version::v5) planted_crash(planted_bug::client_connack_crash);
+#endif
+      [[fallthrough]];
     case codec::packet_type::suback:
     case codec::packet_type::unsuback:
     case codec::packet_type::pingresp:
@@ -199,6 +209,9 @@ void broker::state::dispatch(connection& c, const codec::packet& p, clock_ms now
 }
 
 void broker::state::on_decode_error(connection& c, const codec::error& e, clock_ms now) {
+#ifdef MQTT_PLANTED_BUGS  // the process bug zero_length_topic_crash
+  if (e.id == codec::rule::topic_name_empty) planted_crash(planted_bug::zero_length_topic_crash);
+#endif
   // Before CONNECT is accepted the connection has no version yet: the decoder's is the one the
   // CONNECT announced.
   const codec::protocol_version v = c.at == connection::phase::awaiting_connect ? e.version : c.version;

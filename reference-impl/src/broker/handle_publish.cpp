@@ -90,6 +90,9 @@ void broker::state::handle_publish(connection& c, const codec::publish& p, clock
   bool duplicate_qos2 = p.qos == codec::qos::exactly_once && s.incoming_qos2.contains(p.packet_id) &&
                         !MQTT_PLANTED(*this, qos2_duplicate_delivered);  // planted: routed again
   if (duplicate_qos2) {
+#ifdef MQTT_PLANTED_BUGS  // the process bug qos2_reused_id_leak
+    planted_leak(p);
+#endif
     // Already received and routed: acknowledge again, deliver nothing twice (MQTT-4.3.3-10;
     // 3.1.1 MQTT-4.3.3-2).
     enforce(v5 ? statement_id("MQTT-4.3.3-10") : statement_id("MQTT-4.3.3-2"));

@@ -71,6 +71,13 @@ struct session {
   std::uint64_t timer_generation = 0;        // invalidates expiry/will timers on reconnect
 };
 
+// The planted first_packet_allocation bug's buffer for a connection's first packet (a process
+// bug: see planted.hpp). Empty in every other build and run.
+struct planted_first_packet {
+  std::vector<std::uint8_t> buffer;  // the whole declared Remaining Length, allocated at once
+  std::size_t filled = 0;
+};
+
 struct connection {
   connection_id id = 0;
   connection_info info;
@@ -102,6 +109,7 @@ struct connection {
   std::unique_ptr<auth_exchange> auth;
   std::size_t auth_rounds = 0;  // client AUTH packets in the exchange under way (auth_rounds_max)
   std::vector<std::uint8_t> pending_connect;
+  std::unique_ptr<planted_first_packet> planted_first;  // planted first_packet_allocation only
 };
 
 // What a successful enhanced authentication hands the CONNACK and the session.
@@ -252,6 +260,11 @@ struct broker::state {
   bool planted_keeps_malformed(codec::rule r) const;
   // The bugs that leave out or alter a 5.0 PUBLISH's forwarded properties.
   void plant_property_bugs(codec::publish& p, const outgoing& out) const;
+  // The process bugs (planted/process_bugs.cpp): a crash where `bug` is planted; the first
+  // packet's buffer (true when it took the bytes); the leaked copy of a reused QoS 2 PUBLISH.
+  void planted_crash(planted_bug bug) const;
+  bool planted_holds_first_packet(connection& c, std::span<const std::uint8_t> bytes, clock_ms now);
+  void planted_leak(const codec::publish& p) const;
   // shared_to_every_member: the message to each member of the group; returns how many.
   std::size_t planted_deliver_to_group(const std::vector<std::uint64_t>& members, const std::string& filter,
                                        const message_ptr& msg, clock_ms now);

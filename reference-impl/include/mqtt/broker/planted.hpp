@@ -68,6 +68,15 @@ enum class planted_bug : std::uint8_t {
   wildcard_topic_kept,
   zero_packet_id_kept,
   subscribe_flags_kept,
+  // Bugs that crash or leak the broker process, modelled on mosquitto CVEs, for the network
+  // fuzzer's known-bug benchmark. Only a real process takes them (mqtt-ref-broker-planted
+  // --planted-bug NAME): planted_bug_from_string and all_planted_bugs leave them out, so the
+  // simulator and the suite's mutation runs never plant one.
+  zero_length_topic_crash,   // CVE-2021-34432: a PUBLISH with a zero-length Topic Name crashes the broker
+  client_connack_crash,      // CVE-2021-28166: a CONNACK from a 5.0 client crashes the broker
+  first_packet_allocation,   // CVE-2023-0809: a first packet other than CONNECT gets a buffer of its whole
+                             // declared Remaining Length at once, held until that many bytes arrive
+  qos2_reused_id_leak,       // CVE-2023-28366: a QoS 2 PUBLISH reusing an id still awaiting PUBREL leaks a copy
 };
 
 // Kebab-case names ("drop-offline-qos1"), for command lines and reports.
@@ -79,8 +88,12 @@ std::string_view describe(planted_bug bug);
 // 3.1.1); empty for none and for a version the bug does not touch. A suite that catches the
 // bug fails a case that cites one of them.
 std::vector<spec::statement_id> broken_statements(planted_bug bug, codec::protocol_version version);
-// Every value but none, in declaration order.
+// Every value but none and the process bugs, in declaration order.
 std::span<const planted_bug> all_planted_bugs();
+// The bugs that crash or leak the process, and their names.
+std::span<const planted_bug> process_planted_bugs();
+std::optional<planted_bug> process_planted_bug_from_string(std::string_view name);
+bool is_process_bug(planted_bug bug);
 
 class broker;
 // Plants one bug in this broker (none removes it). Defined only in the mqtt_broker_planted

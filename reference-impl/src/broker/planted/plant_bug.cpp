@@ -21,7 +21,7 @@ struct named_bug {
   std::array<statement_id, statements_per_bug_max> v5;
 };
 
-constexpr std::array<named_bug, 50> names{{
+constexpr std::array<named_bug, 54> names{{
     {planted_bug::none, "none",
      "no bug",
      {}, {}},
@@ -172,11 +172,32 @@ constexpr std::array<named_bug, 50> names{{
     {planted_bug::subscribe_flags_kept, "subscribe-flags-kept",
      "a SUBSCRIBE whose fixed-header flags are not 0010 does not close the connection (3.1.1 MQTT-2.2.2-2, 5.0 MQTT-3.8.1-1)",
      {"MQTT-2.2.2-2"}, {"MQTT-3.8.1-1"}},
+    {planted_bug::zero_length_topic_crash, "zero-length-topic-crash",
+     "process bug (CVE-2021-34432): a PUBLISH whose Topic Name is empty crashes the broker instead of closing the connection (MQTT-4.7.3-1)",
+     {"MQTT-4.7.3-1"}, {"MQTT-4.7.3-1"}},
+    {planted_bug::client_connack_crash, "client-connack-crash",
+     "process bug (CVE-2021-28166): a CONNACK sent by a 5.0 client crashes the broker instead of closing the connection (5.0 MQTT-4.13.1-1)",
+     {}, {"MQTT-4.13.1-1"}},
+    {planted_bug::first_packet_allocation, "first-packet-allocation",
+     "process bug (CVE-2023-0809): a first packet other than CONNECT gets a buffer of its declared Remaining Length before any body byte, held until the packet is whole (MQTT-3.1.0-1)",
+     {"MQTT-3.1.0-1"}, {"MQTT-3.1.0-1"}},
+    {planted_bug::qos2_reused_id_leak, "qos2-reused-id-leak",
+     "process bug (CVE-2023-28366): each QoS 2 PUBLISH that reuses a Packet Identifier still awaiting PUBREL leaks a copy of its payload (MQTT-4.3.3-8)",
+     {"MQTT-4.3.3-8"}, {"MQTT-4.3.3-8"}},
 }};
 
-constexpr std::array<planted_bug, names.size() - 1> every_bug = [] {
-  std::array<planted_bug, names.size() - 1> out{};
-  for (std::size_t i = 1; i < names.size(); ++i) out[i - 1] = names[i].bug;
+// The first process bug: the table's tail from here on crashes or leaks the process.
+constexpr std::size_t first_process_bug = static_cast<std::size_t>(planted_bug::zero_length_topic_crash);
+
+constexpr std::array<planted_bug, first_process_bug - 1> every_bug = [] {
+  std::array<planted_bug, first_process_bug - 1> out{};
+  for (std::size_t i = 1; i < first_process_bug; ++i) out[i - 1] = names[i].bug;
+  return out;
+}();
+
+constexpr std::array<planted_bug, names.size() - first_process_bug> process_bugs = [] {
+  std::array<planted_bug, names.size() - first_process_bug> out{};
+  for (std::size_t i = first_process_bug; i < names.size(); ++i) out[i - first_process_bug] = names[i].bug;
   return out;
 }();
 
@@ -211,11 +232,22 @@ std::string_view describe(planted_bug bug) {
 }
 
 std::optional<planted_bug> planted_bug_from_string(std::string_view name) {
-  for (const named_bug& n : names) {
-    if (n.name == name) return n.bug;
+  for (std::size_t i = 0; i < first_process_bug; ++i) {
+    if (names[i].name == name) return names[i].bug;
   }
   return std::nullopt;
 }
+
+std::optional<planted_bug> process_planted_bug_from_string(std::string_view name) {
+  for (std::size_t i = first_process_bug; i < names.size(); ++i) {
+    if (names[i].name == name) return names[i].bug;
+  }
+  return std::nullopt;
+}
+
+bool is_process_bug(planted_bug bug) { return static_cast<std::size_t>(bug) >= first_process_bug; }
+
+std::span<const planted_bug> process_planted_bugs() { return process_bugs; }
 
 std::vector<statement_id> broken_statements(planted_bug bug, codec::protocol_version version) {
   auto i = static_cast<std::size_t>(bug);
