@@ -95,11 +95,11 @@ int fuzz_command(std::span<const std::string_view> args) {
   CLI::App app{std::string(fuzz_description), "mqtt-harness fuzz"};
   app.footer(std::string(fuzz_footer));
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  std::string target, spawn, protocol = "all", out_dir = "fuzz-out", shard = "1/1", scenarios, profile_file;
+  std::string target, spawn, protocol = "all", out_dir = "fuzz-out", shard = "1/1", scenarios, profile_file, o_trace;
   double duration_s = 0;
   std::uint64_t cases = 0, seed = 0, rss_mb = 192, restart_every = 0;
   unsigned jobs = 1;
-  std::size_t concurrency = 16, shrink_runs = 60;
+  std::size_t concurrency = 128, shrink_runs = 60;
   std::uint32_t deadline_ms = 1'000, probe_ms = 1'000;
   int watch_pid = 0;
   bool allow_remote = false, insecure = false, no_seeds = false, quiet = false, stop_on_finding = false;
@@ -112,7 +112,7 @@ int fuzz_command(std::span<const std::string_view> args) {
       ->type_name("N");
   add_number<std::uint64_t>(app, "--seed", seed, 0, UINT64_MAX, "campaign seed (default: random, printed)")->type_name("S");
   add_number<unsigned>(app, "--jobs", jobs, 1, 64, "threads playing cases (default 1)")->type_name("N");
-  add_number<std::size_t>(app, "--concurrency", concurrency, 1, 256, "cases in flight per job (default 16)")->type_name("N");
+  add_number<std::size_t>(app, "--concurrency", concurrency, 1, 256, "cases in flight per job (default 128)")->type_name("N");
   app.add_option("--out", out_dir, "where findings/ and summary.json go (default fuzz-out)")->type_name("DIR");
   app.add_option("--shard", shard, "play shard K of N of the case numbers (default 1/1)")->type_name("K/N");
   app.add_flag("--allow-remote", allow_remote, "allow a target outside loopback");
@@ -131,11 +131,13 @@ int fuzz_command(std::span<const std::string_view> args) {
   app.add_flag("--quiet", quiet, "no progress line");
   app.add_option("--profile", profile_file, "the target's profile (TOML): its user, and whether it needs one (anonymous = false)")
       ->type_name("FILE");
+  app.add_option("--trace", o_trace, "write one JSON line per case (origin, mutation, how it ended) to FILE")->type_name("FILE");
   app.add_flag("--stop-on-finding", stop_on_finding, "end the campaign once the first finding is saved");
   if (auto status = parse(app, args)) return *status;
 
   netfuzz::campaign_options o;
   o.stop_on_finding = stop_on_finding;
+  o.trace_file = o_trace;
   if (!profile_file.empty()) {
     auto p = run::load_profile(profile_file);
     if (!p.value) return usage_error(app, "--profile: " + p.error);

@@ -52,6 +52,8 @@ constexpr std::size_t attribution_tries_max = 96;
 constexpr std::size_t since_restart_max = 20'000;
 // A violation signature that did not show again when played alone is tried this often at most.
 constexpr std::size_t unconfirmed_tries_max = 3;
+// Violations waiting for the checker thread, at most (more are only counted).
+constexpr std::size_t check_queue_max = 64;
 
 struct unconfirmed {
   std::uint64_t count = 0;  // cases that showed it
@@ -141,10 +143,12 @@ class campaign {
     }
     std::vector<std::thread> jobs;
     for (unsigned j = 0; j < o_.jobs; ++j) jobs.emplace_back([this] { job(); });
+    std::thread check([this] { checker(); });
     monitor();
     finished_ = true;
     cv_.notify_all();
     for (std::thread& t : jobs) t.join();
+    check.join();
     if (broker_) end_of_broker_run();
     result_.cases = done_cases_;
     result_.seconds = seconds_since(started_);
@@ -174,6 +178,10 @@ class campaign {
     for (const std::string& e : gen_->model_edges()) model_.insert(e);
     result_.model_total = model_.size();
     where_ = o_.where;
+    if (!o_.trace_file.empty()) {
+      trace_.emplace(o_.trace_file);
+      if (!*trace_) return "cannot write " + o_.trace_file;
+    }
     if (!o_.spawn.empty()) {
       broker_.emplace(o_.spawn, o_.out_dir);
       if (auto e = start_broker()) return *e;
@@ -243,10 +251,11 @@ class campaign {
   void on_done(fuzz_case&& c, case_record&& r) {
     ++done_cases_;
     std::vector<verdict> vs = judge(c, r);
+    if (trace_) write_trace(c, r, vs);
     bool reached = false, refused = false;
     for (const connection_record& k : r.conns) {
       reached = reached || k.opened;
-      refused = refused || (k.used && !k.opened);
+      refused = refused || k.open_error.starts_with("connect_failed");
     }
     // A refused connection: the broker may be gone. Start nothing more until the monitor has
     // looked, so the case that broke it stays among the recent ones.
@@ -262,32 +271,66 @@ class campaign {
     }
     std::set<std::string> seen;
     for (const verdict& v : vs) {
-      if (seen.insert(v.signature()).second) new_violation(c, r, v);
+      if (seen.insert(v.signature()).second) note_violation(c, r, v);
     }
   }
 
   // Counts a violation; the first of its signature is shrunk and saved.
-  // Counts a violation; the first of its signature is played again alone and shrunk. One that
-  // does not show again when played alone (a broker slow under load, a broker crashing at that
-  // moment) is not a finding: it is counted as unconfirmed, and its signature tried again later,
-  // at most unconfirmed_tries_max times.
-  void new_violation(const fuzz_case& c, const case_record& r, const verdict& v) {
+  // Counts a violation; the first of its signature is queued for the checker thread, which plays
+  // it again alone and shrinks it. One that does not show again when played alone (a broker slow
+  // under load, a broker crashing at that moment) is not a finding: it is counted as unconfirmed,
+  // and its signature tried again later, at most unconfirmed_tries_max times.
+  void note_violation(const fuzz_case& c, const case_record& r, const verdict& v) {
     const std::string sig = v.signature();
-    {
-      std::lock_guard lock(m_);
-      auto it = findings_.find(sig);
-      if (it != findings_.end()) {
-        ++it->second.count;
-        return;
-      }
-      unconfirmed& u = unconfirmed_[sig];
-      ++u.count;
-      if (u.shrinking || u.tries >= unconfirmed_tries_max) return;
-      u.shrinking = true;
-      ++u.tries;
-      u.detail = v.detail;
+    std::lock_guard lock(m_);
+    auto it = findings_.find(sig);
+    if (it != findings_.end()) {
+      ++it->second.count;
+      return;
     }
-    const double seen_at = seconds_since(started_);
+    unconfirmed& u = unconfirmed_[sig];
+    ++u.count;
+    if (u.shrinking || u.tries >= unconfirmed_tries_max || to_check_.size() >= check_queue_max) return;
+    u.shrinking = true;
+    ++u.tries;
+    u.detail = v.detail;
+    to_check_.push_back(pending_check{c, r, v, seconds_since(started_)});
+    cv_.notify_all();
+  }
+
+  struct pending_check {
+    fuzz_case c;
+    case_record r;
+    verdict v;
+    double seen_at = 0;
+  };
+
+  // The checker thread: queued violations, one at a time, on its own executor. Once the
+  // campaign has ended, what is left is only played again once (no shrinking).
+  void checker() {
+    while (true) {
+      pending_check item;
+      {
+        std::unique_lock lock(m_);
+        cv_.wait(lock, [this] { return (!to_check_.empty() && !paused_) || finished_; });
+        if (to_check_.empty()) return;
+        if (paused_) {
+          cv_.wait(lock, [this] { return !paused_; });
+          continue;
+        }
+        item = std::move(to_check_.front());
+        to_check_.pop_front();
+        ++checking_;
+      }
+      check_violation(item.c, item.r, item.v, item.seen_at, finished_ ? 1 : o_.shrink_runs_max);
+      std::lock_guard lock(m_);
+      --checking_;
+      cv_.notify_all();
+    }
+  }
+
+  void check_violation(const fuzz_case& c, const case_record& r, const verdict& v, double seen_at, std::size_t runs_max) {
+    const std::string sig = v.signature();
     log("violation " + sig + " in case " + std::to_string(c.number) + ": " + v.detail + " (checking it alone)");
     executor ex(exec_options(1));
     auto reproduces = [&](const fuzz_case& candidate, case_record& rec, verdict& got) {
@@ -300,7 +343,7 @@ class campaign {
       }
       return false;
     };
-    save_shrunk(c, r, v, reproduces, {}, false, seen_at);
+    save_shrunk(c, r, v, reproduces, {}, false, seen_at, runs_max);
     std::lock_guard lock(m_);
     unconfirmed& u = unconfirmed_[sig];
     u.shrinking = false;
@@ -310,6 +353,27 @@ class campaign {
     }
   }
 
+  void write_trace(const fuzz_case& c, const case_record& r, const std::vector<verdict>& vs) {
+    json::object o;
+    o["case"] = c.number;
+    o["version"] = std::string(codec::to_string(c.version));
+    o["origin"] = c.origin;
+    o["mutation"] = c.mutation;
+    o["elapsed_ms"] = r.elapsed_ms;
+    o["deadline_hit"] = r.deadline_hit;
+    json::array ends;
+    for (const connection_record& k : r.conns) {
+      if (!k.used) continue;
+      ends.emplace_back(k.ended_by_broker ? "broker " + k.end : k.ended_by_case ? std::string("case") : k.settled ? std::string("settled") : std::string("open"));
+    }
+    o["connections"] = std::move(ends);
+    json::array sigs;
+    for (const verdict& v : vs) sigs.emplace_back(v.signature());
+    o["violations"] = std::move(sigs);
+    std::lock_guard lock(trace_m_);
+    *trace_ << json::serialize(o) << "\n";
+  }
+
   using reproduce_fn = std::function<bool(const fuzz_case&, case_record&, verdict&)>;
 
   // Shrinks the case with ddmin over its steps (each candidate played again), then writes its
@@ -317,7 +381,9 @@ class campaign {
   // A violation is registered under its signature before it is shrunk (`registered`); a broker
   // event's signature comes from the shrunk case (the packet it ends with, the rule it breaks).
   void save_shrunk(const fuzz_case& c, const case_record& r, const verdict& v, const reproduce_fn& reproduces,
-                   json::object broker_evidence = {}, bool registered = true, double seen_at = -1) {
+                   json::object broker_evidence = {}, bool registered = true, double seen_at = -1,
+                   std::size_t runs_max = 0) {
+    if (runs_max == 0) runs_max = o_.shrink_runs_max;
     fuzz_case best = c;
     case_record best_record = r;
     verdict best_verdict = v;
@@ -326,7 +392,7 @@ class campaign {
     std::map<sim::index_set, bool> tried;
     auto still_fails = [&](const sim::index_set& keep) {
       if (auto it = tried.find(keep); it != tried.end()) return it->second;
-      if (runs >= o_.shrink_runs_max || finished_hard()) return false;
+      if (runs >= runs_max || finished_hard()) return false;
       ++runs;
       fuzz_case cand = with_steps(c, keep);
       case_record rec;
@@ -345,7 +411,7 @@ class campaign {
     };
     const sim::index_set everything = all_indexes(c.steps.size());
     if (still_fails(everything)) {
-      sim::ddmin(everything, still_fails, nullptr, [&] { return runs >= o_.shrink_runs_max || finished_hard(); });
+      sim::ddmin(everything, still_fails, nullptr, [&] { return runs >= runs_max || finished_hard(); });
     }
     if (!registered) {
       best_verdict.kind = v.kind;
@@ -504,7 +570,7 @@ class campaign {
   void pause() {
     std::unique_lock lock(m_);
     paused_ = true;
-    cv_.wait_for(lock, std::chrono::seconds(120), [this] { return idle_ == o_.jobs; });
+    cv_.wait_for(lock, std::chrono::seconds(120), [this] { return idle_ == o_.jobs && checking_ == 0; });
   }
 
   void resume() {
@@ -725,6 +791,8 @@ class campaign {
   bool resource_reported_ = false;
   std::optional<std::pair<std::string, std::string>> probe_credentials_;
   double event_at_s_ = 0;  // when the broker event being handled was noticed
+  std::optional<std::ofstream> trace_;
+  std::mutex trace_m_;
 
   std::atomic<std::uint64_t> next_index_{0};
   std::atomic<std::uint64_t> done_cases_{0};
@@ -739,6 +807,8 @@ class campaign {
   std::vector<std::uint64_t> since_restart_;   // guarded by m_
   std::map<std::string, finding> findings_;    // guarded by m_
   std::map<std::string, unconfirmed> unconfirmed_;  // guarded by m_
+  std::deque<pending_check> to_check_;               // guarded by m_
+  std::size_t checking_ = 0;                         // guarded by m_
   std::set<std::string> covered_;              // guarded by m_
   std::set<std::string> model_;
 };

@@ -26,7 +26,7 @@ struct campaign_options {
   std::uint64_t cases_max = 0;                // 0: no case limit (one of the two is set)
   std::uint64_t seed = 1;
   unsigned jobs = 1;
-  std::size_t concurrency = 16;               // cases in flight per job
+  std::size_t concurrency = 128;              // cases in flight per job
   std::uint32_t shard_index = 0, shard_count = 1;  // this shard plays case numbers n with n % count == index
   std::string out_dir = "fuzz-out";
   std::vector<std::string> scenario_paths;    // seed material; empty: none
@@ -39,7 +39,8 @@ struct campaign_options {
   std::uint64_t rss_growth_limit_mb = 192;    // above the spawned broker's memory when it started
   std::uint64_t restart_every = 0;            // restart a spawned broker after this many cases (its leak check)
   std::size_t shrink_runs_max = 60;
-  bool stop_on_finding = false;               // end the campaign once a finding is saved
+  bool stop_on_finding = false;
+  std::string trace_file;                     // one JSON line per case: origin, mutation, how it ended               // end the campaign once a finding is saved
   const std::atomic<bool>* interrupted = nullptr;  // SIGINT
   std::function<void(const std::string&)> progress;  // one line, about once a second
   std::function<void(const std::string&)> log;       // events: findings, restarts
