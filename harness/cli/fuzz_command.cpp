@@ -33,7 +33,8 @@ constexpr std::string_view fuzz_description =
     "its number. Oracles: crash (a spawned broker exits, or a fresh connection is refused), sanitizer\n"
     "(a report in a spawned broker's output), hang (a CONNECT/PINGREQ round trip times out),\n"
     "resource (a spawned or watched broker's memory grows past --rss-growth-mb), violation (the\n"
-    "broker's answer departs from what the standard prescribes). Each new finding is shrunk and\n"
+    "broker's answer departs from what the standard prescribes; with --differential also where the\n"
+    "reference broker refuses what the broker accepts). Each new finding is shrunk and\n"
     "saved as DIR/findings/SIGNATURE.json; DIR/summary.json sums the campaign up.";
 
 constexpr std::string_view fuzz_footer =
@@ -102,7 +103,7 @@ int fuzz_command(std::span<const std::string_view> args) {
   std::size_t concurrency = 128, shrink_runs = 60;
   std::uint32_t deadline_ms = 1'000, probe_ms = 1'000;
   int watch_pid = 0;
-  bool allow_remote = false, insecure = false, no_seeds = false, quiet = false, stop_on_finding = false;
+  bool allow_remote = false, insecure = false, no_seeds = false, quiet = false, stop_on_finding = false, differential = false;
   app.add_option("--target", target, "the broker: tcp://, ws://, tls:// or wss:// URL")->type_name("URL");
   app.add_option("--spawn", spawn, "start the broker with this command ({port} becomes a free port), restart it after a crash")
       ->type_name("COMMAND");
@@ -116,6 +117,9 @@ int fuzz_command(std::span<const std::string_view> args) {
   app.add_option("--out", out_dir, "where findings/ and summary.json go (default fuzz-out)")->type_name("DIR");
   app.add_option("--shard", shard, "play shard K of N of the case numbers (default 1/1)")->type_name("K/N");
   app.add_flag("--allow-remote", allow_remote, "allow a target outside loopback");
+  app.add_flag("--differential", differential,
+               "play each case into the reference broker core too; where it closes for a Malformed Packet or a "
+               "Protocol Error and the broker kept the connection, a violation");
   app.add_option("--scenarios", scenarios, "the scenario folder whose traffic seeds the cases (default: the suite's)")->type_name("DIR");
   app.add_flag("--no-seeds", no_seeds, "model walks only, no suite traffic or catalogue");
   add_number<std::uint32_t>(app, "--case-deadline-ms", deadline_ms, 50, 60'000, "how long a case waits for a silent broker (default 1000)")
@@ -138,6 +142,7 @@ int fuzz_command(std::span<const std::string_view> args) {
   netfuzz::campaign_options o;
   o.stop_on_finding = stop_on_finding;
   o.trace_file = o_trace;
+  o.differential = differential;
   if (!profile_file.empty()) {
     auto p = run::load_profile(profile_file);
     if (!p.value) return usage_error(app, "--profile: " + p.error);

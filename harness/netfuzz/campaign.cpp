@@ -29,6 +29,7 @@
 #include "mqtt/codec/decoder.hpp"
 #include "mqtt/codec/encoder.hpp"
 #include "netfuzz/broker_process.hpp"
+#include "netfuzz/differential.hpp"
 #include "netfuzz/finding_file.hpp"
 #include "netfuzz/generator.hpp"
 #include "netfuzz/seeds.hpp"
@@ -250,7 +251,7 @@ class campaign {
 
   void on_done(fuzz_case&& c, case_record&& r) {
     ++done_cases_;
-    std::vector<verdict> vs = judge(c, r);
+    std::vector<verdict> vs = judged(c, r);
     if (trace_) write_trace(c, r, vs);
     bool reached = false, refused = false;
     for (const connection_record& k : r.conns) {
@@ -335,7 +336,7 @@ class campaign {
     executor ex(exec_options(1));
     auto reproduces = [&](const fuzz_case& candidate, case_record& rec, verdict& got) {
       rec = ex.run_one(candidate);
-      for (const verdict& w : judge(candidate, rec)) {
+      for (const verdict& w : judged(candidate, rec)) {
         if (w.signature() == sig) {
           got = w;
           return true;
@@ -351,6 +352,15 @@ class campaign {
       it->second.count += u.count - 1;
       unconfirmed_.erase(sig);
     }
+  }
+
+  // The judge's violations and, with --differential, the divergences from the reference core.
+  std::vector<verdict> judged(const fuzz_case& c, const case_record& r) const {
+    std::vector<verdict> vs = judge(c, r);
+    if (o_.differential) {
+      for (verdict& d : diverge(c, r, vs)) vs.push_back(std::move(d));
+    }
+    return vs;
   }
 
   void write_trace(const fuzz_case& c, const case_record& r, const std::vector<verdict>& vs) {

@@ -32,6 +32,9 @@ struct flow_counts {
 
 const std::array<std::uint8_t, 2> pingreq_bytes{0xC0, 0x00};
 
+// Answers held back while the case's bytes end inside a packet, at most per connection.
+constexpr std::size_t answers_held_max = 256;
+
 template <class Ack>
 Ack ack_for(std::uint16_t id) {
   Ack a;
@@ -43,6 +46,9 @@ struct live_connection {
   std::unique_ptr<tr::connection> conn;
   enum class state : std::uint8_t { idle, opening, open, ended } st = state::idle;
   std::deque<byte_vector> waiting;  // writes queued before the connection opened
+  // Answers to the broker's deliveries wait while the case's own bytes end inside a packet (a
+  // packet cut into several writes): written in between, they would become part of it.
+  std::deque<byte_vector> held_answers;
   codec::stream_decoder sent_decoder;
   codec::stream_decoder received_decoder;
   bool sent_failed = false;
@@ -154,6 +160,22 @@ struct executor::impl {
     if (l.sent_failed) return;
     auto e = l.sent_decoder.feed(bytes, [&](const codec::packet& p) { count_sent(l.counts, p); });
     if (e) l.sent_failed = true;
+    while (!l.held_answers.empty() && at_packet_boundary(l)) {
+      byte_vector a = std::move(l.held_answers.front());
+      l.held_answers.pop_front();
+      put(run, k, a);
+    }
+  }
+
+  static bool at_packet_boundary(const live_connection& l) { return !l.sent_failed && !l.sent_decoder.mid_packet(); }
+
+  void answer(running& run, std::size_t k, byte_vector bytes) {
+    live_connection& l = run.live[k];
+    if (!at_packet_boundary(l)) {
+      if (l.held_answers.size() < answers_held_max) l.held_answers.push_back(std::move(bytes));
+      return;
+    }
+    put(run, k, bytes);
   }
 
   static void count_sent(flow_counts& n, const codec::packet& p) {
@@ -206,7 +228,7 @@ struct executor::impl {
     }
     std::vector<byte_vector> answers;
     l.received_decoder.feed(bytes, [&](const codec::packet& p) { count_received(run, l.counts, p, answers); });
-    for (byte_vector& a : answers) put(run, k, a);
+    for (byte_vector& a : answers) answer(run, k, std::move(a));
     check_settled(run);
   }
 

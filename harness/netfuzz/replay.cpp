@@ -8,6 +8,7 @@
 
 #include "netfuzz/broker_process.hpp"
 #include "netfuzz/campaign.hpp"
+#include "netfuzz/differential.hpp"
 
 namespace harness::netfuzz {
 
@@ -32,7 +33,9 @@ replay_result replay(const finding_file& f, const replay_options& o) {
   const std::string sig = f.v.signature();
   for (const fuzz_case& c : f.cases) {
     r.records.push_back(ex.run_one(c));
-    for (verdict& v : judge(c, r.records.back())) {
+    std::vector<verdict> found = judge(c, r.records.back());
+    for (verdict& d : diverge(c, r.records.back(), found)) found.push_back(std::move(d));
+    for (verdict& v : found) {
       if (v.signature() == sig) r.reproduced = f.v.kind == oracle::violation;
       r.verdicts.push_back(std::move(v));
     }

@@ -9,7 +9,7 @@ rm -rf "$work" && mkdir -p "$work"
 case "$mode" in
   ref)
     set +e
-    "$harness" fuzz --spawn "$broker -p {port}" --cases 20000 --jobs 2 --seed 7 --out "$work" --quiet \
+    "$harness" fuzz --spawn "$broker -p {port}" --cases 20000 --jobs 2 --seed 7 --out "$work" --quiet --differential \
       >"$work/stdout" 2>"$work/stderr"
     status=$?
     set -e
