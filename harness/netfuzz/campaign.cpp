@@ -12,6 +12,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -117,6 +118,69 @@ std::string first_rule_statement(const fuzz_case& c) {
     }
   }
   return "-";
+}
+
+// The case with each write cut where a packet of its connection ends (read leniently, by the
+// fixed headers), so that shrinking can drop single packets of a write that held several.
+fuzz_case one_write_per_packet(const fuzz_case& original) {
+  // First the writes that follow one another on a connection become one, so that a packet cut
+  // into pieces can be dropped whole.
+  fuzz_case c = original;
+  c.steps.clear();
+  for (const step& s : original.steps) {
+    if (s.k == step::kind::write && s.delay_ms == 0 && !c.steps.empty() && c.steps.back().k == step::kind::write &&
+        c.steps.back().conn == s.conn) {
+      c.steps.back().bytes.insert(c.steps.back().bytes.end(), s.bytes.begin(), s.bytes.end());
+      continue;
+    }
+    c.steps.push_back(s);
+  }
+  fuzz_case out = c;
+  out.steps.clear();
+  std::array<std::uint64_t, case_connections_max> offset{};
+  std::array<std::size_t, case_connections_max> next_boundary{};
+  std::array<byte_vector, case_connections_max> stream;
+  for (const step& s : c.steps) stream[s.conn].insert(stream[s.conn].end(), s.bytes.begin(), s.bytes.end());
+  // Packet boundaries of each connection's stream.
+  std::array<std::vector<std::uint64_t>, case_connections_max> ends;
+  for (std::size_t k = 0; k < case_connections_max; ++k) {
+    const byte_vector& b = stream[k];
+    std::uint64_t at = 0;
+    while (at < b.size()) {
+      std::uint64_t h = at + 1, length = 0, scale = 1;
+      while (h < b.size() && h < at + 5) {
+        length += (b[h] & 0x7FU) * scale;
+        scale *= 128;
+        if ((b[h++] & 0x80) == 0) break;
+      }
+      at = h + length;
+      if (at < b.size()) ends[k].push_back(at);
+    }
+  }
+  for (const step& s : c.steps) {
+    if (s.k != step::kind::write) {
+      out.steps.push_back(s);
+      continue;
+    }
+    const std::uint8_t k = s.conn;
+    std::uint64_t start = offset[k];
+    const std::uint64_t stop = start + s.bytes.size();
+    std::uint32_t delay = s.delay_ms;
+    auto& e = ends[k];
+    std::size_t& i = next_boundary[k];
+    while (i < e.size() && e[i] <= start) ++i;
+    while (i < e.size() && e[i] < stop && out.steps.size() < case_steps_max * 2) {
+      out.steps.push_back(step{step::kind::write, k, delay,
+                               byte_vector(s.bytes.begin() + static_cast<std::ptrdiff_t>(start - offset[k]),
+                                           s.bytes.begin() + static_cast<std::ptrdiff_t>(e[i] - offset[k]))});
+      delay = 0;
+      start = e[i++];
+    }
+    out.steps.push_back(step{step::kind::write, k, delay,
+                             byte_vector(s.bytes.begin() + static_cast<std::ptrdiff_t>(start - offset[k]), s.bytes.end())});
+    offset[k] = stop;
+  }
+  return out;
 }
 
 fuzz_case with_steps(const fuzz_case& c, const sim::index_set& keep) {
@@ -344,7 +408,11 @@ class campaign {
       }
       return false;
     };
-    save_shrunk(c, r, v, reproduces, {}, false, seen_at, runs_max);
+    // A broker that stops answering while a violation is checked: the check says nothing.
+    auto alive_and_reproduces = [&](const fuzz_case& candidate, case_record& rec, verdict& got) {
+      return reproduces(candidate, rec, got) && !probe(where_, o_.connection, o_.probe_deadline_ms, probe_credentials_);
+    };
+    save_shrunk(c, r, v, alive_and_reproduces, {}, false, seen_at, runs_max);
     std::lock_guard lock(m_);
     unconfirmed& u = unconfirmed_[sig];
     u.shrinking = false;
@@ -400,17 +468,21 @@ class campaign {
     std::size_t runs = 0;
     bool confirmed = false;
     std::map<sim::index_set, bool> tried;
+    const fuzz_case* base = &c;  // the case whose steps the index sets name
     auto still_fails = [&](const sim::index_set& keep) {
       if (auto it = tried.find(keep); it != tried.end()) return it->second;
       if (runs >= runs_max || finished_hard()) return false;
       ++runs;
-      fuzz_case cand = with_steps(c, keep);
+      fuzz_case cand = with_steps(*base, keep);
       case_record rec;
       verdict got;
       const bool fails = reproduces(cand, rec, got);
       if (fails) {
         confirmed = true;
-        if (cand.steps.size() <= best.steps.size()) {
+        // Smaller means fewer bytes (then fewer steps): cutting writes at packets adds steps.
+        const bool smaller = cand.byte_count() < best.byte_count() ||
+                             (cand.byte_count() == best.byte_count() && cand.steps.size() <= best.steps.size());
+        if (smaller) {
           best = std::move(cand);
           best_record = std::move(rec);
           best_verdict = got;
@@ -422,6 +494,15 @@ class campaign {
     const sim::index_set everything = all_indexes(c.steps.size());
     if (still_fails(everything)) {
       sim::ddmin(everything, still_fails, nullptr, [&] { return runs >= runs_max || finished_hard(); });
+      // Then packet by packet: the smallest case found, its writes cut at packet boundaries.
+      const fuzz_case cut = one_write_per_packet(best);
+      if (cut.steps != best.steps) {
+        base = &cut;
+        tried.clear();
+        if (still_fails(all_indexes(cut.steps.size()))) {
+          sim::ddmin(all_indexes(cut.steps.size()), still_fails, nullptr, [&] { return runs >= runs_max || finished_hard(); });
+        }
+      }
     }
     if (!registered) {
       best_verdict.kind = v.kind;
@@ -618,6 +699,15 @@ class campaign {
       recent_.clear();
     }
     log("broker event (" + std::string(to_string(kind)) + "): " + what);
+    if (broker_ && kind == oracle::hang) {
+      // A crashing broker may take seconds to exit (a sanitizer writes its report): a hang is
+      // only a hang if the process is still there after that.
+      for (int k = 0; k < 300 && !broker_->exited(); ++k) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (auto st = broker_->exited()) {
+        kind = oracle::crash;
+        log("the broker exited after all: " + st->text());
+      }
+    }
     if (!broker_) {
       record_unattributed(kind, what, suspects);
       resume();

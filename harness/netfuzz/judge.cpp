@@ -236,6 +236,9 @@ class connection_judge {
     if (got_.first && *got_.first != packet_type::connack && *got_.first != packet_type::auth) {
       add(type_name(*got_.first), "MQTT-3.2.0-1", "the broker's first packet is " + type_name(*got_.first) + ", not CONNACK");
     }
+    // A well-formed CONNECT that got no answer at all: the broker's liveness is in question (the
+    // probe judges it), not what followed.
+    if (sent_.connect_seen && rec_.received.empty() && !rec_.ended_by_broker) return;
     if (sent_.refused && !sent_.refused->statement.empty()) {
       judge_refusal();
       return;
