@@ -16,6 +16,7 @@
 #include "cli/options.hpp"
 #include "netfuzz/campaign.hpp"
 #include "netfuzz/replay.hpp"
+#include "netfuzz/to_scenario.hpp"
 #include "run/profile.hpp"
 #include "transport/endpoint.hpp"
 
@@ -235,7 +236,7 @@ int fuzz_replay_command(std::span<const std::string_view> args) {
       "mqtt-harness replay"};
   app.footer("Exit status: 0 the finding did not show, 1 it showed again, 2 usage error or no broker.");
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  std::string file, target, spawn;
+  std::string file, target, spawn, scenario_out, scenario_id, found = "BROKER VERSION";
   bool allow_remote = false, insecure = false, verbose = false;
   app.add_option("FILE", file, "the replay file")->type_name("")->required();
   app.add_option("--target", target, "the broker's URL")->type_name("URL");
@@ -243,12 +244,34 @@ int fuzz_replay_command(std::span<const std::string_view> args) {
   app.add_flag("--allow-remote", allow_remote, "allow a target outside loopback");
   app.add_flag("--insecure", insecure, "tls/wss: do not verify the broker's certificate");
   app.add_flag("--verbose", verbose, "print each connection's bytes both ways");
+  app.add_option("--scenario", scenario_out, "write the finding as a regression scenario to FILE (no broker needed)")->type_name("FILE");
+  app.add_option("--scenario-id", scenario_id, "its id (default regressions/fuzz/SIGNATURE)")->type_name("ID");
+  app.add_option("--found", found, "its found line: the broker and version (default \"BROKER VERSION\")")->type_name("TEXT");
   if (auto status = parse(app, args)) return *status;
   std::string error;
   auto f = netfuzz::read_finding(file, error);
   if (!f) {
     std::cerr << "mqtt-harness replay: " << error << "\n";
     return exit_usage;
+  }
+  if (!scenario_out.empty()) {
+    if (scenario_id.empty()) {
+      scenario_id = "regressions/fuzz/";
+      for (char ch : netfuzz::file_name_for(f->v.signature())) {
+        const char out = ch == '_' || ch == '.' || ch == '-' ? '-' : static_cast<char>(std::tolower(ch));
+        if (out != '-' || scenario_id.back() != '-') scenario_id += out;
+      }
+    }
+    netfuzz::scenario_text t = netfuzz::to_scenario(*f, scenario_id, found);
+    if (!t.text) {
+      std::cerr << "mqtt-harness replay: " << t.error << "\n";
+      return exit_usage;
+    }
+    std::ofstream out(scenario_out, std::ios::app);
+    if (!out) return usage_error(app, "cannot write " + scenario_out);
+    out << "\n" << *t.text;
+    std::cout << "scenario " << scenario_id << " appended to " << scenario_out << "\n";
+    return exit_pass;
   }
   netfuzz::replay_options o;
   if (target.empty() == spawn.empty()) return usage_error(app, "give --target URL or --spawn COMMAND (one of them)");

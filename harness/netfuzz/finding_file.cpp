@@ -1,6 +1,7 @@
 // Replay files as JSON.
 #include "netfuzz/finding_file.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -27,6 +28,7 @@ json::object to_json(const finding_file& f) {
   o["packet_type"] = f.v.packet_type;
   o["statement"] = f.v.statement;
   o["detail"] = f.v.detail;
+  o["connection"] = f.v.conn;
   o["case_deadline_ms"] = f.case_deadline_ms;
   json::array cases;
   for (const fuzz_case& c : f.cases) cases.emplace_back(to_json(c));
@@ -63,6 +65,7 @@ std::optional<finding_file> read_finding(const std::string& path, std::string& e
     f.v.packet_type = std::string(o.at("packet_type").as_string());
     f.v.statement = std::string(o.at("statement").as_string());
     f.v.detail = std::string(o.at("detail").as_string());
+    if (const auto* k = o.if_contains("connection")) f.v.conn = std::min<std::uint8_t>(k->to_number<std::uint8_t>(), case_connections_max - 1);
     if (const auto* d = o.if_contains("case_deadline_ms")) f.case_deadline_ms = d->to_number<std::uint32_t>();
     for (const json::value& c : o.at("cases").as_array()) {
       auto fc = case_from_json(c.as_object(), error);

@@ -25,6 +25,17 @@ case "$mode" in
     set -e
     cat "$work/stdout"
     [[ $status -eq 0 || $status -eq 1 ]] || { echo "fuzz against mosquitto exited $status"; tail -20 "$work/stderr"; exit 1; }
+    # Each finding that has a scenario form becomes a regression scenario; the simulated
+    # reference broker must pass every one of them (mosquitto failed them).
+    for f in "$work"/findings/*.json; do
+      [[ -e "$f" ]] || continue
+      "$harness" replay "$f" --scenario "$work/regressions.scenario" --found "mosquitto 2.0.11" >/dev/null 2>&1 || true
+    done
+    if [[ -s "$work/regressions.scenario" ]]; then
+      "$harness" run "$work/regressions.scenario" --out "$work/regressions-sim" -q >"$work/regressions-sim.log" 2>&1 ||
+        { echo "the findings' scenarios fail on the simulated reference broker:"; cat "$work/regressions-sim.log"; exit 1; }
+      grep -m1 '^mqtt-harness run' "$work/regressions-sim.log" || true
+    fi
     ;;
   *) echo "unknown mode $mode"; exit 2 ;;
 esac
