@@ -72,6 +72,7 @@ struct campaign_result {
   std::string stopped_by;  // "duration", "cases", "interrupted", "broker lost", "finding"
   std::size_t model_covered = 0, model_total = 0;
   std::size_t broker_starts = 0;
+  std::size_t probes_failed_under_load = 0;  // failed with the jobs running, passed once they paused
   std::optional<std::string> start_error;  // could not start: nothing ran
   std::size_t seed_sessions = 0, catalogue_entries = 0;
 };
