@@ -393,7 +393,12 @@ class campaign {
         to_check_.pop_front();
         ++checking_;
       }
+      // Checked on a quiet broker: a violation that shows only while a hundred other cases load it
+      // (a broker too slow to answer in time) is not a finding.
+      const bool quiet = !finished_;
+      if (quiet) pause(true);
       check_violation(item.c, item.r, item.v, item.seen_at, finished_ ? 1 : o_.shrink_runs_max);
+      if (quiet) resume_jobs();
       std::lock_guard lock(m_);
       --checking_;
       cv_.notify_all();
@@ -645,7 +650,8 @@ class campaign {
   void resume_jobs() {
     {
       std::lock_guard lock(m_);
-      paused_ = false;
+      if (pause_depth_ > 0) --pause_depth_;
+      paused_ = pause_depth_ > 0;
     }
     cv_.notify_all();
   }
@@ -692,19 +698,22 @@ class campaign {
     return true;
   }
 
-  void pause() {
+  // Pauses the jobs (nested pauses count) and waits until none is playing a case and, unless the
+  // checker itself asks, the checker is not checking one.
+  void pause(bool from_checker = false) {
     std::unique_lock lock(m_);
+    ++pause_depth_;
     paused_ = true;
-    cv_.wait_for(lock, std::chrono::seconds(120), [this] { return idle_ == o_.jobs && checking_ == 0; });
+    cv_.wait_for(lock, std::chrono::seconds(120),
+                 [this, from_checker] { return idle_ == o_.jobs && (from_checker || checking_ == 0); });
   }
 
   void resume() {
     {
       std::lock_guard lock(m_);
-      paused_ = false;
       since_restart_.clear();
     }
-    cv_.notify_all();
+    resume_jobs();
   }
 
   json::object broker_json(const std::string& what) {
@@ -933,6 +942,7 @@ class campaign {
   std::atomic<std::size_t> saved_{0};  // findings saved (replay file written)
   std::atomic<bool> finished_{false};
   std::atomic<bool> paused_{false};
+  unsigned pause_depth_ = 0;  // guarded by m_
   std::atomic<bool> suspect_{false};  // a connection was refused: the jobs wait for the monitor
   unsigned idle_ = 0;  // guarded by m_
   std::mutex m_;
