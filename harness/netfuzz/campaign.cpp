@@ -1051,13 +1051,17 @@ std::optional<std::string> probe(const transport::endpoint& where, const transpo
                   con.password = credentials->second;
                 }
                 codec::encode_unchecked(con, codec::protocol_version::v3_1_1, b);
-                codec::encode_unchecked(codec::pingreq{}, codec::protocol_version::v3_1_1, b);
                 c->write(b);
               },
           .on_data =
               [&](std::span<const std::uint8_t> b) {
                 d.feed(b, [&](const codec::packet& p) {
-                  if (const auto* a = std::get_if<codec::connack>(&p)) connacked = a->reason_code == 0;
+                  if (const auto* a = std::get_if<codec::connack>(&p)) {
+                    connacked = a->reason_code == 0;
+                    // PINGREQ only once CONNACK is in: some brokers drop what arrives while
+                    // they still authenticate the CONNECT.
+                    if (connacked) c->write(byte_vector{0xC0, 0x00});
+                  }
                   if (std::holds_alternative<codec::pingresp>(p) && connacked) {
                     failure.reset();
                     done = true;
