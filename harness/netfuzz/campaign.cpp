@@ -395,10 +395,7 @@ class campaign {
       }
       // Checked on a quiet broker: a violation that shows only while a hundred other cases load it
       // (a broker too slow to answer in time) is not a finding.
-      const bool quiet = !finished_;
-      if (quiet) pause(true);
       check_violation(item.c, item.r, item.v, item.seen_at, finished_ ? 1 : o_.shrink_runs_max);
-      if (quiet) resume_jobs();
       std::lock_guard lock(m_);
       --checking_;
       cv_.notify_all();
@@ -420,8 +417,17 @@ class campaign {
       return false;
     };
     // A broker that stops answering while a violation is checked: the check says nothing.
+    // The first replay, the case as it was, runs on a quiet broker (the jobs paused): a violation
+    // that shows only while a hundred other cases load the broker (one too slow to answer in
+    // time) is not a finding. Shrinking then goes on beside the jobs.
+    bool first = true;
     auto alive_and_reproduces = [&](const fuzz_case& candidate, case_record& rec, verdict& got) {
-      return reproduces(candidate, rec, got) && !probe(where_, o_.connection, o_.probe_deadline_ms, probe_credentials_);
+      const bool quiet = first && !finished_;
+      first = false;
+      if (quiet) pause(true);
+      const bool shown = reproduces(candidate, rec, got) && !probe(where_, o_.connection, o_.probe_deadline_ms, probe_credentials_);
+      if (quiet) resume_jobs();
+      return shown;
     };
     save_shrunk(c, r, v, alive_and_reproduces, {}, false, seen_at, runs_max);
     std::lock_guard lock(m_);
