@@ -68,8 +68,12 @@ std::string default_scenarios() {
 }
 
 void print_findings(const netfuzz::campaign_options& o, const netfuzz::campaign_result& r, const std::string& target_arg) {
-  std::cout << "fuzz: " << r.cases << " cases in " << static_cast<std::uint64_t>(r.seconds) << " s ("
-            << static_cast<std::uint64_t>(r.seconds > 0 ? static_cast<double>(r.cases) / r.seconds : 0) << " cases/s), model "
+  const double checking_s = r.seconds - r.fuzzing_seconds;
+  std::cout << "fuzz: " << r.cases << " cases in " << static_cast<std::uint64_t>(r.fuzzing_seconds) << " s ("
+            << static_cast<std::uint64_t>(r.fuzzing_seconds > 0 ? static_cast<double>(r.cases) / r.fuzzing_seconds : 0)
+            << " cases/s";
+  if (checking_s >= 1) std::cout << ", then " << static_cast<std::uint64_t>(checking_s) << " s checking and shrinking";
+  std::cout << "), model "
             << r.model_covered << "/" << r.model_total << " edges, stopped by " << r.stopped_by << ", "
             << r.findings.size() << " finding" << (r.findings.size() == 1 ? "" : "s") << "\n";
   for (const netfuzz::finding& f : r.findings) {
@@ -104,7 +108,8 @@ int fuzz_command(std::span<const std::string_view> args) {
   std::size_t concurrency = 128, shrink_runs = 60;
   std::uint32_t deadline_ms = 1'000, probe_ms = 1'000;
   int watch_pid = 0;
-  bool allow_remote = false, insecure = false, no_seeds = false, quiet = false, stop_on_finding = false, differential = false;
+  bool allow_remote = false, insecure = false, no_seeds = false, quiet = false, stop_on_finding = false, differential = false,
+       no_cleanup = false;
   app.add_option("--target", target, "the broker: tcp://, ws://, tls:// or wss:// URL")->type_name("URL");
   app.add_option("--spawn", spawn, "start the broker with this command ({port} becomes a free port), restart it after a crash")
       ->type_name("COMMAND");
@@ -138,10 +143,14 @@ int fuzz_command(std::span<const std::string_view> args) {
       ->type_name("FILE");
   app.add_option("--trace", o_trace, "write one JSON line per case (origin, mutation, how it ended) to FILE")->type_name("FILE");
   app.add_flag("--stop-on-finding", stop_on_finding, "end the campaign once the first finding is saved");
+  app.add_flag("--no-cleanup", no_cleanup,
+               "leave each case's sessions and retained messages in the broker (by default a cleanup case after it "
+               "removes them, so memory growth means a leak)");
   if (auto status = parse(app, args)) return *status;
 
   netfuzz::campaign_options o;
   o.stop_on_finding = stop_on_finding;
+  o.cleanup = !no_cleanup;
   o.trace_file = o_trace;
   o.differential = differential;
   if (!profile_file.empty()) {

@@ -213,9 +213,11 @@ class campaign {
     finished_ = true;
     cv_.notify_all();
     for (std::thread& t : jobs) t.join();
+    result_.fuzzing_seconds = seconds_since(started_);
     check.join();
     if (broker_) end_of_broker_run();
     result_.cases = done_cases_;
+    result_.cleanup_cases = cleanup_cases_;
     result_.seconds = seconds_since(started_);
     result_.broker_starts = broker_ ? broker_->starts() : 0;
     result_.model_covered = covered_.size();
@@ -286,6 +288,7 @@ class campaign {
   // ---- jobs ----
 
   void job() {
+    std::deque<fuzz_case> undo;
     while (!finished_) {
       {
         std::unique_lock lock(m_);
@@ -299,10 +302,34 @@ class campaign {
       }
       executor ex(exec_options(o_.concurrency));
       bool dry = false;
-      ex.run([&] { return next_case(dry); }, [&](fuzz_case&& c, case_record&& r) { on_done(std::move(c), std::move(r)); },
-             [this] { return paused_.load() || finished_.load(); });
+      // What each finished case left in the broker is undone before the next new case starts.
+      auto next = [&]() -> std::optional<fuzz_case> {
+        if (!undo.empty() && !paused_ && !finished_) {
+          fuzz_case c = std::move(undo.front());
+          undo.pop_front();
+          return c;
+        }
+        return next_case(dry);
+      };
+      auto done = [&](fuzz_case&& c, case_record&& r) {
+        if (c.origin == cleanup_origin) {
+          ++cleanup_cases_;
+          return;
+        }
+        if (o_.cleanup) {
+          fuzz_case u = gen_->cleanup(c);
+          if (!u.steps.empty()) undo.push_back(std::move(u));
+        }
+        on_done(std::move(c), std::move(r));
+      };
+      ex.run(next, done, [this] { return paused_.load() || finished_.load(); });
       if (dry || suspect_) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    // A job that has ended counts as idle: a pause asked for as the campaign ends (the checker's
+    // quiet replay) must not wait for it.
+    std::lock_guard lock(m_);
+    ++idle_;
+    cv_.notify_all();
   }
 
   std::optional<fuzz_case> next_case(bool& dry) {
@@ -677,11 +704,18 @@ class campaign {
     return s.str();
   }
 
+  void note_rss(std::uint64_t kib) {
+    if (result_.broker_rss_start_kib == 0) result_.broker_rss_start_kib = rss_base_kib_;
+    result_.broker_rss_last_kib = kib;
+    result_.broker_rss_peak_kib = std::max(result_.broker_rss_peak_kib, kib);
+  }
+
   // Exit and memory of a spawned or watched broker; false when it is gone for good.
   bool watch_broker() {
     if (broker_) {
       if (auto st = broker_->exited()) return broker_event(oracle::crash, "the broker exited: " + st->text());
       const std::uint64_t rss = resident_kib(broker_->pid());
+      note_rss(rss);
       if (rss > rss_base_kib_ + o_.rss_growth_limit_mb * 1024) {
         return broker_event(oracle::resource, "resident memory " + std::to_string(rss / 1024) + " MiB, " +
                                                   std::to_string((rss - rss_base_kib_) / 1024) + " MiB above its start");
@@ -695,6 +729,7 @@ class campaign {
       }
       if (rss_base_kib_ == 0) rss_base_kib_ = resident_kib(o_.watch_pid);
       const std::uint64_t rss = resident_kib(o_.watch_pid);
+      note_rss(rss);
       if (rss > rss_base_kib_ + o_.rss_growth_limit_mb * 1024 && !resource_reported_) {
         resource_reported_ = true;
         record_unattributed(oracle::resource, "resident memory of pid " + std::to_string(o_.watch_pid) + " grew " +
@@ -945,6 +980,7 @@ class campaign {
 
   std::atomic<std::uint64_t> next_index_{0};
   std::atomic<std::uint64_t> done_cases_{0};
+  std::atomic<std::uint64_t> cleanup_cases_{0};
   std::atomic<std::size_t> saved_{0};  // findings saved (replay file written)
   std::atomic<bool> finished_{false};
   std::atomic<bool> paused_{false};
@@ -977,8 +1013,17 @@ void write_summary(const campaign_options& o, const campaign_result& r) {
   for (auto v : o.versions) versions.emplace_back(std::string(codec::to_string(v)));
   s["protocols"] = std::move(versions);
   s["cases"] = r.cases;
+  s["cleanup_cases"] = r.cleanup_cases;
+  if (r.broker_rss_peak_kib != 0) {
+    json::object m;
+    m["start_kib"] = r.broker_rss_start_kib;
+    m["peak_kib"] = r.broker_rss_peak_kib;
+    m["last_kib"] = r.broker_rss_last_kib;
+    s["broker_rss"] = std::move(m);
+  }
   s["seconds"] = r.seconds;
-  s["cases_per_second"] = r.seconds > 0 ? static_cast<double>(r.cases) / r.seconds : 0.0;
+  s["fuzzing_seconds"] = r.fuzzing_seconds;
+  s["cases_per_second"] = r.fuzzing_seconds > 0 ? static_cast<double>(r.cases) / r.fuzzing_seconds : 0.0;
   s["stopped_by"] = r.stopped_by;
   s["model_edges_covered"] = r.model_covered;
   s["model_edges"] = r.model_total;

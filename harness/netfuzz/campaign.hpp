@@ -40,6 +40,9 @@ struct campaign_options {
   std::uint64_t restart_every = 0;            // restart a spawned broker after this many cases (its leak check)
   std::size_t shrink_runs_max = 60;
   bool stop_on_finding = false;
+  // Undo what each case leaves in the broker (its sessions, its retained messages) by a cleanup
+  // case after it (generator.hpp, cleanup_for), so memory growth means a leak.
+  bool cleanup = true;
   std::string trace_file;                     // one JSON line per case: origin, mutation, how it ended               // end the campaign once a finding is saved
   const std::atomic<bool>* interrupted = nullptr;  // SIGINT
   std::function<void(const std::string&)> progress;  // one line, about once a second
@@ -67,11 +70,18 @@ struct unconfirmed_violation {
 struct campaign_result {
   std::vector<unconfirmed_violation> unconfirmed;
   std::uint64_t cases = 0;
-  double seconds = 0;
+  // Cases played after a case to undo what it left in the broker (generator.hpp, cleanup_for):
+  // not judged, not in `cases`.
+  std::uint64_t cleanup_cases = 0;
+  double seconds = 0;          // the whole run: set-up, fuzzing, checking what was left to check
+  double fuzzing_seconds = 0;  // until the jobs stopped; cases_per_second = cases / fuzzing_seconds
   std::vector<finding> findings;
   std::string stopped_by;  // "duration", "cases", "interrupted", "broker lost", "finding"
   std::size_t model_covered = 0, model_total = 0;
   std::size_t broker_starts = 0;
+  // Resident memory of the spawned or watched broker (KiB): at its first start, the highest
+  // and the last the monitor saw; 0 when there is no process to watch.
+  std::uint64_t broker_rss_start_kib = 0, broker_rss_peak_kib = 0, broker_rss_last_kib = 0;
   std::size_t probes_failed_under_load = 0;  // failed with the jobs running, passed once they paused
   std::optional<std::string> start_error;  // could not start: nothing ran
   std::size_t seed_sessions = 0, catalogue_entries = 0;

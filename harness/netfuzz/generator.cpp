@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <deque>
+#include <map>
 #include <optional>
+#include <set>
 
 #include "mqtt/assert.hpp"
 #include "mqtt/codec/decoder.hpp"
@@ -575,7 +577,72 @@ generator::generator(generator_options o) : o_(std::move(o)) { MQTT_ASSERT(!o_.v
 
 fuzz_case generator::make(std::uint64_t number) const { return builder(o_, number).build(); }
 
+fuzz_case generator::cleanup(const fuzz_case& c) const { return cleanup_for(c, o_); }
+
 const std::vector<std::string>& state_model_edges() { return edges; }
+
+fuzz_case cleanup_for(const fuzz_case& c, const generator_options& o) {
+  fuzz_case out;
+  out.number = c.number;
+  out.version = c.version;
+  out.tag = c.tag;
+  out.origin = std::string(cleanup_origin);
+  out.mutation = "none";
+  std::map<std::string, bool> ids;  // client id -> left a session behind
+  std::set<std::string> retained;
+  auto topic_ok = [](std::string_view t) { return !t.empty() && t.find_first_of("+#") == std::string_view::npos; };
+  for (std::size_t k = 0; k < case_connections_max; ++k) {
+    byte_vector bytes;
+    for (const step& s : c.steps) {
+      if (s.conn == k && s.k == step::kind::write) bytes.insert(bytes.end(), s.bytes.begin(), s.bytes.end());
+    }
+    if (bytes.empty()) continue;
+    codec::stream_decoder d({.version = c.version, .receiver = codec::receiver_role::server});
+    (void)d.feed(bytes, [&](const codec::packet& p) {
+      if (const auto* con = std::get_if<codec::connect>(&p)) {
+        if (!con->client_id.empty()) {
+          bool& left = ids[std::string(con->client_id)];
+          left = left || !con->clean_start;
+        }
+        if (con->will && con->will->retain && topic_ok(con->will->topic)) retained.insert(std::string(con->will->topic));
+      } else if (const auto* pub = std::get_if<codec::publish>(&p)) {
+        if (pub->retain && topic_ok(pub->topic)) retained.insert(std::string(pub->topic));
+      }
+    });
+  }
+  std::vector<std::string> sessions;
+  for (const auto& [id, left] : ids) {
+    if (left) sessions.push_back(id);
+  }
+  if (sessions.empty() && retained.empty()) return out;
+  if (sessions.empty()) sessions.push_back("mh" + c.tag + "z");
+  if (sessions.size() > case_connections_max) sessions.resize(case_connections_max);
+  for (std::size_t k = 0; k < sessions.size(); ++k) {
+    codec::connect con;
+    con.version = c.version;
+    con.client_id = sessions[k];
+    con.clean_start = true;
+    con.keep_alive_s = 60;
+    if (o.credentials_always) {
+      con.user_name = o.user_name;
+      con.password = o.password;
+    }
+    std::vector<codec::packet> packets{con};
+    if (k == 0) {
+      for (const std::string& t : retained) {
+        codec::publish pub;
+        pub.topic = t;
+        pub.retain = true;
+        packets.emplace_back(pub);
+      }
+    }
+    packets.emplace_back(codec::disconnect{});
+    byte_vector bytes;
+    for (const codec::packet& p : packets) codec::encode_unchecked(p, c.version, bytes);
+    out.steps.push_back(step{step::kind::write, static_cast<std::uint8_t>(k), 0, std::move(bytes)});
+  }
+  return out;
+}
 
 std::vector<std::string> generator::model_edges() const {
   std::vector<std::string> out;

@@ -3,11 +3,13 @@
 #define BOOST_TEST_MODULE netfuzz
 #include <boost/test/unit_test.hpp>
 
+#include <set>
 #include <string>
 
 #include "netfuzz/finding_file.hpp"
 #include "netfuzz/generator.hpp"
 #include "netfuzz/judge.hpp"
+#include "mqtt/codec/decoder.hpp"
 #include "netfuzz/seeds.hpp"
 #include "sim/ddmin.hpp"
 #include "wire/hex.hpp"
@@ -165,6 +167,69 @@ BOOST_AUTO_TEST_CASE(generator_is_a_function_of_seed_and_number) {
     differ += other.make(n).steps == x.steps ? 0 : 1;
   }
   BOOST_TEST(differ > 250u);
+}
+
+// Decodes what a client sends on one write (a cleanup case's steps are whole packets).
+std::vector<mqtt::codec::packet> client_packets(const nf::byte_vector& bytes, protocol_version v) {
+  std::vector<mqtt::codec::packet> out;
+  mqtt::codec::stream_decoder d({.version = v, .receiver = mqtt::codec::receiver_role::server});
+  auto e = d.feed(bytes, [&](const mqtt::codec::packet& p) { out.push_back(p); });
+  BOOST_TEST(!e.has_value());
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(cleanup_undoes_sessions_and_retained_messages_a_case_leaves) {
+  // conn 0: CONNECT "c" without clean session, PUBLISH retained "t/a" (split over two writes);
+  // conn 1: CONNECT "d" with a clean session and a retained will on "w".
+  nf::fuzz_case c = case_311();
+  c.tag = "abcdefghij";
+  c.steps.push_back({nf::step::kind::write, 0, 0, hex("10 0d 00 04 4d 51 54 54 04 00 00 3c 00 01 63 31")});
+  c.steps.push_back({nf::step::kind::write, 0, 0, hex("05 00 03 74 2f 61")});
+  c.steps.push_back({nf::step::kind::write, 1, 0,
+                     hex("10 13 00 04 4d 51 54 54 04 26 00 3c 00 01 64 00 01 77 00 01 78")});
+  nf::fuzz_case u = nf::cleanup_for(c, {});
+  BOOST_TEST(u.origin == nf::cleanup_origin);
+  BOOST_TEST_REQUIRE(u.steps.size() == 1u);  // only "c" left a session
+  auto packets = client_packets(u.steps[0].bytes, protocol_version::v3_1_1);
+  BOOST_TEST_REQUIRE(packets.size() == 4u);
+  const auto& con = std::get<mqtt::codec::connect>(packets[0]);
+  BOOST_TEST(con.client_id == "c");
+  BOOST_TEST(con.clean_start);
+  std::set<std::string> topics;
+  for (std::size_t k = 1; k < 3; ++k) {
+    const auto& pub = std::get<mqtt::codec::publish>(packets[k]);
+    BOOST_TEST(pub.retain);
+    BOOST_TEST(pub.payload.empty());
+    topics.insert(std::string(pub.topic));
+  }
+  BOOST_TEST((topics == std::set<std::string>{"t/a", "w"}));
+  BOOST_TEST(std::holds_alternative<mqtt::codec::disconnect>(packets[3]));
+
+  // A case with neither needs nothing.
+  nf::fuzz_case plain = case_311();
+  plain.steps.push_back({nf::step::kind::write, 0, 0, hex(connect_311)});
+  BOOST_TEST(nf::cleanup_for(plain, {}).steps.empty());
+}
+
+BOOST_AUTO_TEST_CASE(every_model_case_that_keeps_something_gets_a_cleanup_that_decodes) {
+  nf::generator g({.seed = 5, .versions = {protocol_version::v3_1_1, protocol_version::v5}, .seeds = nullptr});
+  std::size_t with_cleanup = 0;
+  for (std::uint64_t n = 0; n < 400; ++n) {
+    const nf::fuzz_case c = g.make(n);
+    const nf::fuzz_case u = g.cleanup(c);
+    if (u.steps.empty()) continue;
+    ++with_cleanup;
+    BOOST_TEST_CONTEXT("case " << n) {
+      BOOST_TEST(u.steps.size() <= nf::case_connections_max);
+      for (const nf::step& s : u.steps) {
+        auto packets = client_packets(s.bytes, c.version);
+        BOOST_TEST_REQUIRE(packets.size() >= 2u);
+        BOOST_TEST(std::get<mqtt::codec::connect>(packets.front()).clean_start);
+        BOOST_TEST(std::holds_alternative<mqtt::codec::disconnect>(packets.back()));
+      }
+    }
+  }
+  BOOST_TEST(with_cleanup > 40u);
 }
 
 BOOST_AUTO_TEST_CASE(retag_puts_the_case_tag_in_place_of_the_marker) {
