@@ -15,7 +15,8 @@ namespace mqtt::fuzz {
 //   bits 2-4  maximum packet size: an index into maximum_packet_sizes (0 = protocol maximum)
 //   bit  5    receiver role: 0 = server, 1 = client
 //   bit  6    set: do not adopt the protocol level of a leading CONNECT
-//   bit  7    free; it only changes the chunking (which is derived from a hash of the input)
+//   bit  7    stream check: 0 = the whole stream in one feed, 1 = in chunks whose sizes derive
+//             from a hash of the input
 inline constexpr std::array<std::uint32_t, 8> maximum_packet_sizes = {
     codec::remaining_length_max + codec::fixed_header_size_max, 2, 4, 16, 64, 128, 1024, 16384};
 
@@ -31,6 +32,8 @@ inline codec::decode_options options_from_selector(std::uint8_t selector) {
   options.adopt_connect_version = (selector & 0x40U) == 0;
   return options;
 }
+
+inline bool chunked_from_selector(std::uint8_t selector) { return (selector & 0x80U) != 0; }
 
 // The selector that decodes a valid stream of `version` with no size limit, as a server that
 // adopts a leading CONNECT's level.

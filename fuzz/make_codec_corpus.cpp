@@ -91,11 +91,14 @@ int main(int argc, char** argv) {
     const bool is_connect = !v.bytes.empty() && (v.bytes.front() >> 4U) == 1;
     stream.insert(is_connect ? stream.begin() : stream.end(), v.bytes.begin(), v.bytes.end());
   }
+  // Each stream twice: decoded in one feed, and in chunks (the selector's bit 7).
   for (const auto& [version, bytes] : streams) {
-    if (!write_file(dir / ("stream-" + version_tag(version)), mqtt::fuzz::selector_for(version), bytes)) {
+    const std::uint8_t selector = mqtt::fuzz::selector_for(version);
+    if (!write_file(dir / ("stream-" + version_tag(version)), selector, bytes) ||
+        !write_file(dir / ("stream-" + version_tag(version) + "-chunked"), selector | 0x80U, bytes)) {
       return 1;
     }
-    ++files;
+    files += 2;
   }
   std::printf("make-codec-corpus: wrote %zu files to %s\n", files, dir.string().c_str());
   return 0;
