@@ -2,7 +2,8 @@
 # Bounded network fuzz campaigns (CTest): `ref` against a spawned mqtt-ref-broker must end with
 # no findings; `mosquitto` against a spawned mosquitto must run to its end and write its summary
 # (findings there are mosquitto's departures, judged in the issue's closing note, not failures).
-# usage: campaign_test.sh ref|mosquitto HARNESS REF_BROKER WORK_DIR
+# `shard`: three --shard K/3 campaigns split one campaign's cases between them.
+# usage: campaign_test.sh ref|mosquitto|shard HARNESS REF_BROKER WORK_DIR
 set -euo pipefail
 mode=$1 harness=$2 broker=$3 work=$4
 rm -rf "$work" && mkdir -p "$work"
@@ -36,6 +37,42 @@ case "$mode" in
         { echo "the findings' scenarios fail on the simulated reference broker:"; cat "$work/regressions-sim.log"; exit 1; }
       grep -m1 '^mqtt-harness run' "$work/regressions-sim.log" || true
     fi
+    ;;
+  shard)
+    # Three shards of 40 cases play exactly the case numbers 0..119 between them, each its own
+    # residue, and each case as the unsharded campaign of 120 plays it.
+    for k in all 1/3 2/3 3/3; do
+      name=${k//\//-of-}
+      n=40 args=(--shard "$k")
+      [[ $k == all ]] && n=120 args=()
+      "$harness" fuzz --spawn "$broker -p {port}" --cases $n --jobs 1 --seed 9 --out "$work/$name" --quiet \
+        --trace "$work/$name.trace" "${args[@]}" >"$work/$name.stdout" 2>"$work/$name.stderr" ||
+        { echo "fuzz --shard $k exited $?"; tail -20 "$work/$name.stderr"; exit 1; }
+    done
+    python3 - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+def cases(name):
+    out = {}
+    for line in open(f"{work}/{name}.trace"):
+        o = json.loads(line)
+        out[o["case"]] = (o["version"], o["origin"], o["mutation"])
+    return out
+whole = cases("all")
+assert sorted(whole) == list(range(120)), f"the unsharded campaign played {sorted(whole)[:5]}..."
+union = {}
+for k in (1, 2, 3):
+    part = cases(f"{k}-of-3")
+    assert len(part) == 40, f"shard {k}/3 played {len(part)} cases"
+    assert all(n % 3 == k - 1 for n in part), f"shard {k}/3 played a number of another shard"
+    assert not set(part) & set(union), f"shard {k}/3 overlaps another"
+    union.update(part)
+    s = json.load(open(f"{work}/{k}-of-3/summary.json"))
+    assert s["shard"] == f"{k}/3", f"summary.json of shard {k}/3 says shard {s['shard']}"
+assert union == whole, "the shards' cases differ from the unsharded campaign's"
+print("3 shards x 40 cases = the unsharded 120, case by case")
+PY
+    exit 0
     ;;
   *) echo "unknown mode $mode"; exit 2 ;;
 esac
