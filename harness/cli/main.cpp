@@ -7,6 +7,7 @@
 #include "cli/decode_command.hpp"
 #ifdef MQTT_HARNESS_REAL_TARGETS
 #include "cli/fuzz_command.hpp"
+#include "cli/proxy_command.hpp"
 #endif
 #include "cli/rules_command.hpp"
 #include "cli/run_command.hpp"
@@ -28,6 +29,7 @@ constexpr std::string_view usage =
     "  replay    run a recorded simulation again from its replay file\n"
     "  shrink    reduce a failing replay file to fewer faults and a shorter chaos phase\n"
     "  fuzz      fuzz a broker over the network: crash, hang, memory and violation oracles\n"
+    "  proxy     a fault-injecting TCP proxy in front of a broker (latency, resets, partitions, ...)\n"
     "Run 'mqtt-harness COMMAND --help' for a command's options.\n";
 
 }  // namespace
@@ -49,6 +51,7 @@ int main(int argc, char** argv) {
   if (command == "sim") return harness::cli::sim_command(rest);
 #ifdef MQTT_HARNESS_REAL_TARGETS
   if (command == "fuzz") return harness::cli::fuzz_command(rest);
+  if (command == "proxy") return harness::cli::proxy_command(rest);
   if (command == "replay" && harness::cli::is_fuzz_replay(rest)) return harness::cli::fuzz_replay_command(rest);
 #endif
   if (command == "replay") return harness::cli::replay_command(rest);

@@ -1,0 +1,81 @@
+// A fault-injecting TCP proxy between MQTT clients and a real broker: it listens on loopback,
+// opens a connection to the broker for each client, and passes bytes both ways through the
+// faults in force (fault_spec.hpp), which the harness adds and clears while it runs. It keeps
+// a record of what reached the broker on each connection (whether a whole CONNECT did, the
+// client id, how the connection ended), so checkers can judge sessions and wills on a broker
+// they cannot see into. Runs on its own thread; every method may be called from any thread.
+// No Asio in this header.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proxy/fault_spec.hpp"
+
+namespace harness::proxy {
+
+struct proxy_options {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 0;  // 0: a free one (port() says which)
+  std::string upstream_host = "127.0.0.1";
+  std::uint16_t upstream_port = 1883;
+  std::uint64_t seed = 1;  // the latency jitter's draws
+};
+
+// Bounds: bytes held in one direction of one connection before the proxy stops reading from
+// its sender (as a full TCP window would), connections at once, records kept.
+inline constexpr std::size_t held_bytes_max = 1 << 20;
+inline constexpr std::size_t proxy_connections_max = 4096;
+inline constexpr std::size_t proxy_records_max = 100'000;
+
+struct connection_record {
+  std::uint64_t number = 0;    // 1, 2, ... in accept order
+  std::uint64_t opened_ms = 0;  // since the proxy started
+  std::uint64_t ended_ms = 0;   // 0 while open
+  std::uint64_t bytes_up = 0, bytes_down = 0;  // delivered to the broker, to the client
+  bool upstream_connected = false;
+  bool connect_reached_broker = false;  // every byte of the first CONNECT was delivered
+  std::string client_id;                // of that CONNECT
+  std::uint64_t packets_to_broker = 0;  // whole packets delivered (until one fails to decode)
+  bool disconnect_reached_broker = false;  // a DISCONNECT was among them
+  // How it ended: "open", "client closed", "broker closed", "client reset", "broker reset",
+  // "reset by fault", "half-open (client told)", "half-open (broker told)", "refused by fault",
+  // "upstream refused: ...", "proxy stopped".
+  std::string end = "open";
+  std::vector<std::string> faults;  // what acted on it, in words ("reset after 100 bytes up")
+};
+
+class proxy {
+ public:
+  explicit proxy(proxy_options o);
+  ~proxy();  // stops
+  proxy(const proxy&) = delete;
+  proxy& operator=(const proxy&) = delete;
+
+  // Binds and starts the thread; the error in words when it cannot listen.
+  std::optional<std::string> start();
+  void stop();  // closes every connection (record: "proxy stopped") and joins the thread
+  std::uint16_t port() const;
+
+  // Faults in force. Windows (partition, refuse, hang-connects) count from when they are added.
+  // Returns an id for remove_fault.
+  std::uint64_t add_fault(const fault& f);
+  bool remove_fault(std::uint64_t id);
+  void clear_faults();  // held bytes then flow on; black-holed ones are gone
+  std::vector<fault> faults() const;
+
+  std::vector<connection_record> records() const;
+  std::size_t open_connections() const;
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+// A record as JSON text (one object), for the command line's --record file and `status`.
+std::string to_json_text(const connection_record& r);
+
+}  // namespace harness::proxy

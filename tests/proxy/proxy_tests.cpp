@@ -1,0 +1,218 @@
+// The proxy's fault specs, and its faults on real connections: a blocking POSIX client talks
+// to a spawned mqtt-ref-broker through the proxy and times what comes back.
+#define BOOST_TEST_MODULE proxy
+#include <boost/test/unit_test.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "proxy/proxy.hpp"
+#include "test_support.hpp"
+
+namespace px = harness::proxy;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A 3.1.1 CONNECT of client "pc1" (keep alive 60 s), its CONNACK, a PINGREQ and its PINGRESP.
+const std::vector<std::uint8_t> connect_pc1 = {0x10, 0x0F, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02,
+                                               0x00, 0x3C, 0x00, 0x03, 'p', 'c', '1'};
+const std::vector<std::uint8_t> connack_ok = {0x20, 0x02, 0x00, 0x00};
+const std::vector<std::uint8_t> pingreq = {0xC0, 0x00};
+
+px::fault parsed(const std::string& spec) {
+  auto f = px::parse_fault(spec);
+  BOOST_TEST_REQUIRE(std::holds_alternative<px::fault>(f), spec << ": " << (std::holds_alternative<std::string>(f) ? std::get<std::string>(f) : ""));
+  return std::get<px::fault>(f);
+}
+
+struct client {
+  int fd = -1;
+  explicit client(std::uint16_t port) {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    BOOST_TEST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  ~client() { ::close(fd); }
+  void send(const std::vector<std::uint8_t>& b) { BOOST_TEST_REQUIRE(::send(fd, b.data(), b.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(b.size())); }
+  // Reads until `n` bytes came, the peer closed (`closed` set, with errno's kind) or `wait` passed.
+  std::vector<std::uint8_t> read(std::size_t n, std::chrono::milliseconds wait, std::string* closed = nullptr) {
+    std::vector<std::uint8_t> out;
+    const auto until = std::chrono::steady_clock::now() + wait;
+    while (out.size() < n) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()).count();
+      if (left <= 0) break;
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
+      std::uint8_t buf[256];
+      const ssize_t got = ::recv(fd, buf, std::min(sizeof buf, n - out.size()), 0);
+      if (got <= 0) {
+        if (closed) *closed = got == 0 ? "fin" : errno == ECONNRESET ? "reset" : "error";
+        break;
+      }
+      out.insert(out.end(), buf, buf + got);
+    }
+    return out;
+  }
+};
+
+struct proxied_broker {
+  net_test::broker_process broker{{"-p", "0"}};
+  px::proxy proxy{[this] {
+    px::proxy_options o;
+    o.upstream_port = broker.port("tcp");
+    return o;
+  }()};
+  proxied_broker() { BOOST_TEST_REQUIRE(!proxy.start().has_value()); }
+  px::connection_record record(std::uint64_t n) {
+    for (int k = 0; k < 100; ++k) {
+      for (const auto& r : proxy.records()) {
+        if (r.number == n && r.end != "open") return r;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    for (const auto& r : proxy.records()) {
+      if (r.number == n) return r;
+    }
+    return {};
+  }
+};
+
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(fault_specs_parse_and_describe_back) {
+  for (const char* spec : {"latency:ms=100,jitter=20,dir=down", "bandwidth:kib=64", "slice:bytes=1,delay=2", "stall:ms=1400",
+                           "reset:after=100,dir=up", "black-hole", "half-open:end=broker", "partition:ms=5000",
+                           "refuse:ms=3000", "hang-connects", "latency:ms=5,conn=3"}) {
+    const px::fault f = parsed(spec);
+    BOOST_TEST(px::describe(f) == spec);
+    BOOST_TEST((parsed(px::describe(f)) == f));
+  }
+  BOOST_TEST(parsed("loss:retransmits=3").ms == 1400u);
+  BOOST_TEST((parsed("loss:retransmits=7").type == px::fault_type::reset));
+  for (const char* bad : {"teleport", "latency", "latency:ms=x", "latency:ms=5,dir=sideways", "slice:bytes=0",
+                          "reset", "bandwidth:kib=0", "latency:ms=99999999", "stall:ms", "half-open:end=both"}) {
+    BOOST_TEST(std::holds_alternative<std::string>(px::parse_fault(bad)), bad);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(without_faults_bytes_pass_and_the_record_names_the_client) {
+  proxied_broker b;
+  {
+    client c(b.proxy.port());
+    c.send(connect_pc1);
+    BOOST_TEST(c.read(4, 3s) == connack_ok);
+    c.send({0xE0, 0x00});  // DISCONNECT
+    std::string closed;
+    c.read(1, 3s, &closed);
+    BOOST_TEST(closed == "fin");
+  }
+  const px::connection_record r = b.record(1);
+  BOOST_TEST(r.connect_reached_broker);
+  BOOST_TEST(r.client_id == "pc1");
+  BOOST_TEST(r.disconnect_reached_broker);
+  BOOST_TEST(r.bytes_up == connect_pc1.size() + 2);
+  BOOST_TEST(r.bytes_down == 4u);
+  BOOST_TEST(r.end == "broker closed");
+}
+
+BOOST_AUTO_TEST_CASE(latency_delays_each_direction) {
+  proxied_broker b;
+  b.proxy.add_fault(parsed("latency:ms=150"));
+  client c(b.proxy.port());
+  const auto t = std::chrono::steady_clock::now();
+  c.send(connect_pc1);
+  BOOST_TEST(c.read(4, 3s) == connack_ok);
+  BOOST_TEST(ms_since(t) >= 300.0);  // 150 up, 150 down
+  b.proxy.clear_faults();
+  const auto t2 = std::chrono::steady_clock::now();
+  c.send(pingreq);
+  BOOST_TEST(c.read(2, 3s).size() == 2u);
+  BOOST_TEST(ms_since(t2) < 300.0);
+}
+
+BOOST_AUTO_TEST_CASE(reset_after_bytes_resets_both_ends) {
+  proxied_broker b;
+  b.proxy.add_fault(parsed("reset:after=5,dir=up"));
+  client c(b.proxy.port());
+  c.send(connect_pc1);
+  std::string closed;
+  BOOST_TEST(c.read(4, 3s, &closed).empty());
+  BOOST_TEST(closed == "reset");
+  const px::connection_record r = b.record(1);
+  BOOST_TEST(r.end == "reset by fault");
+  BOOST_TEST(r.bytes_up == 5u);
+  BOOST_TEST(!r.connect_reached_broker);  // the record says the broker never saw the whole CONNECT
+}
+
+BOOST_AUTO_TEST_CASE(refuse_and_black_hole) {
+  proxied_broker b;
+  const std::uint64_t refuse = b.proxy.add_fault(parsed("refuse"));
+  {
+    client c(b.proxy.port());
+    std::string closed;
+    c.read(1, 2s, &closed);
+    BOOST_TEST(closed == "reset");
+  }
+  BOOST_TEST(b.record(1).end == "refused by fault");
+  b.proxy.remove_fault(refuse);
+  b.proxy.add_fault(parsed("black-hole:dir=down"));
+  client c(b.proxy.port());
+  c.send(connect_pc1);
+  std::string closed;
+  BOOST_TEST(c.read(4, 500ms, &closed).empty());
+  BOOST_TEST(closed.empty());  // still open: nobody is told
+}
+
+BOOST_AUTO_TEST_CASE(partition_holds_bytes_until_it_heals) {
+  proxied_broker b;
+  client c(b.proxy.port());
+  c.send(connect_pc1);
+  BOOST_TEST(c.read(4, 3s) == connack_ok);
+  b.proxy.add_fault(parsed("partition:ms=400"));
+  const auto t = std::chrono::steady_clock::now();
+  c.send(pingreq);
+  BOOST_TEST(c.read(2, 3s).size() == 2u);
+  BOOST_TEST(ms_since(t) >= 300.0);
+}
+
+BOOST_AUTO_TEST_CASE(half_open_tells_only_the_client) {
+  proxied_broker b;
+  client c(b.proxy.port());
+  c.send(connect_pc1);
+  BOOST_TEST(c.read(4, 3s) == connack_ok);
+  b.proxy.add_fault(parsed("half-open:end=client"));
+  std::string closed;
+  c.read(1, 2s, &closed);
+  BOOST_TEST(closed == "reset");
+  BOOST_TEST(b.proxy.records().front().end == "half-open (client told)");
+}
+
+BOOST_AUTO_TEST_CASE(slices_arrive_whole) {
+  proxied_broker b;
+  b.proxy.add_fault(parsed("slice:bytes=1,delay=5"));
+  client c(b.proxy.port());
+  const auto t = std::chrono::steady_clock::now();
+  c.send(connect_pc1);
+  BOOST_TEST(c.read(4, 3s) == connack_ok);
+  BOOST_TEST(ms_since(t) >= 5.0 * static_cast<double>(connect_pc1.size() - 1));
+}
