@@ -39,6 +39,7 @@ struct sent_view {
     std::string statement;
     std::string why;
     std::size_t packet_index = 0;
+    std::optional<codec::rule> rule;  // when the codec refused it
   };
   std::optional<refusal> refused;
   std::optional<std::string> client_id;  // of its CONNECT, when that was well formed
@@ -100,7 +101,7 @@ sent_view read_sent(const fuzz_case& c, const byte_vector& bytes) {
   codec::stream_decoder d({.version = c.version, .receiver = codec::receiver_role::server});
   std::size_t index = 0;
   auto refuse = [&](packet_type t, std::string statement, std::string why) {
-    if (!v.refused) v.refused = sent_view::refusal{type_name(t), std::move(statement), std::move(why), index};
+    if (!v.refused) v.refused = sent_view::refusal{type_name(t), std::move(statement), std::move(why), index, std::nullopt};
   };
   auto e = d.feed(bytes, [&](const codec::packet& p) {
     const packet_type t = codec::type_of(p);
@@ -150,7 +151,8 @@ sent_view read_sent(const fuzz_case& c, const byte_vector& bytes) {
     const packet_type t = static_cast<packet_type>(d.offset() < bytes.size() ? bytes[d.offset()] >> 4 : 0);
     const codec::rule_info& i = codec::info(e->id);
     v.refused = sent_view::refusal{t == packet_type{} ? std::string("-") : type_name(t), statement_of(*e, e->version),
-                                   "a malformed packet (" + std::string(i.name) + ": " + std::string(i.message) + ")", index};
+                                   "a malformed packet (" + std::string(i.name) + ": " + std::string(i.message) + ")", index,
+                                   e->id};
   }
   v.mid_packet = !e && d.mid_packet();
   return v;
@@ -234,7 +236,10 @@ class connection_judge {
         sent_.foreign = true;
       }
     }
-    if (got_.error && !sent_.foreign) {
+    if (got_.error && !sent_.foreign && echoes_refused_request(*got_.error)) {
+      const std::uint64_t at = got_.error_packet_offset;
+      echoed_ = static_cast<packet_type>(at < rec_.received.size() ? rec_.received[at] >> 4 : 0);
+    } else if (got_.error && !sent_.foreign) {
       const codec::error& e = *got_.error;
       const std::uint64_t at = got_.error_packet_offset;
       const packet_type t = static_cast<packet_type>(at < rec_.received.size() ? rec_.received[at] >> 4 : 0);
@@ -255,15 +260,39 @@ class connection_judge {
     judge_answers();
   }
 
+  // An answer our client-role decoder rejects only because it answers, as the standard says an
+  // answer must, a request that was itself malformed: an acknowledgement carrying the request's
+  // Packet Identifier 0 (MQTT-2.3.1-6/-7 ask for the same id), an empty SUBACK or UNSUBACK for an
+  // empty request (one code per filter, MQTT-3.9.3-1). The departure is answering the request,
+  // which the refusal judges.
+  bool echoes_refused_request(const codec::error& e) const {
+    if (!sent_.refused || !sent_.refused->rule) return false;
+    const codec::rule sent = *sent_.refused->rule;
+    switch (e.id) {
+      case codec::rule::ack_packet_id_zero:
+      case codec::rule::subscribe_ack_packet_id_zero:
+        return sent == codec::rule::packet_id_zero || sent == codec::rule::ack_packet_id_zero;
+      case codec::rule::suback_code_invalid:
+        return sent == codec::rule::subscribe_empty;
+      case codec::rule::unsuback_code_invalid:
+        return sent == codec::rule::unsubscribe_empty;
+      default: return false;
+    }
+  }
+
  private:
   // Something sent had to be refused: nothing from it on may be answered, and the broker must
   // close (5.0 allows CONNACK or DISCONNECT with a reason code first).
+  std::optional<packet_type> echoed_;  // the answer that echoes a malformed request (echoes_refused_request)
+
   void judge_refusal() {
     const sent_view::refusal& f = *sent_.refused;
     const bool refused_connect = f.packet_type == "CONNECT" && !sent_.connect_seen;
     std::string answered;
     if (refused_connect) {
       if (got_.connack_code == 0) answered = "CONNACK 0 (accepted)";
+    } else if (echoed_) {
+      answered = type_name(*echoed_) + " for it";
     } else if (got_.pingresp > sent_.pingreq) {
       answered = "PINGRESP to the PINGREQ sent after it";
     } else {

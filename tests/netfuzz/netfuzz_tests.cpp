@@ -57,6 +57,22 @@ BOOST_AUTO_TEST_CASE(malformed_subscribe_answered_with_pingresp_is_a_violation) 
   BOOST_TEST(v[0].signature() == "violation/SUBSCRIBE/MQTT-3.8.1-1");
 }
 
+BOOST_AUTO_TEST_CASE(an_answer_echoing_a_malformed_requests_packet_id_zero_is_judged_as_the_answer_only) {
+  // SUBSCRIBE with Packet Identifier 0 (MQTT-2.3.1-1) answered with SUBACK id 0: the SUBACK
+  // carries the request's id as it must; the departure is answering at all.
+  auto r = one_connection(std::string(connect_311) + " 82 06 00 00 00 01 61 00 c0 00",
+                          std::string(connack_0) + " 90 03 00 00 00 d0 00", false, false);
+  auto v = nf::judge(case_311(), r);
+  BOOST_TEST_REQUIRE(v.size() == 1u);
+  BOOST_TEST(v[0].signature() == "violation/SUBSCRIBE/MQTT-2.3.1-1");
+  // A SUBACK id 0 to a SUBSCRIBE id 1 is the broker's own departure.
+  auto wrong = one_connection(std::string(connect_311) + " 82 06 00 01 00 01 61 00 c0 00",
+                              std::string(connack_0) + " 90 03 00 00 00 d0 00", false, false);
+  bool own = false;
+  for (const auto& x : nf::judge(case_311(), wrong)) own = own || x.signature() == "violation/SUBACK/MQTT-2.3.1-7";
+  BOOST_TEST(own);
+}
+
 BOOST_AUTO_TEST_CASE(malformed_subscribe_closed_is_no_violation) {
   auto r = one_connection(std::string(connect_311) + " 80 06 00 01 00 01 61 00 c0 00", std::string(connack_0), true, false);
   BOOST_TEST(nf::judge(case_311(), r).empty());
