@@ -45,6 +45,7 @@ struct sent_view {
   std::optional<std::string> client_id;  // of its CONNECT, when that was well formed
   protocol_version version = protocol_version::v3_1_1;
   bool foreign = false;  // a CONNECT of another protocol name or level: its answers are not judged byte by byte
+  bool other_protocol = false;  // answer_form::other_protocol: nothing on the connection is judged
   bool connect_seen = false;
   std::size_t pingreq = 0;
   std::multiset<std::uint16_t> subscribe_ids, unsubscribe_ids, qos1_ids, qos2_ids, pubrel_ids;
@@ -59,6 +60,10 @@ struct sent_view {
 struct answer_form {
   protocol_version version;
   bool foreign = false;
+  // Another protocol altogether: a name neither standard uses (3.1.1 MQTT-3.1.2-1 lets the server
+  // go on "in accordance with some other specification"), or a level with the bridge bit (0x80)
+  // set, the convention of mosquitto's and mqtt-packet's bridges, which a server may support.
+  bool other_protocol = false;
 };
 
 answer_form answer_version(const fuzz_case& c, const byte_vector& bytes) {
@@ -75,7 +80,8 @@ answer_form answer_version(const fuzz_case& c, const byte_vector& bytes) {
   if (name == "MQTT" && level == 5) return {protocol_version::v5};
   if (name == "MQTT" && level == 4) return {protocol_version::v3_1_1};
   if (name == "MQIsdp" && level == 3) return {protocol_version::v3_1};
-  return {protocol_version::v3_1_1, true};
+  const bool other = (name != "MQTT" && name != "MQIsdp") || (level & 0x80U) != 0;
+  return {protocol_version::v3_1_1, true, other};
 }
 
 // Whether the bytes hold the whole packet that starts at `at`, as its fixed header declares it
@@ -98,6 +104,7 @@ sent_view read_sent(const fuzz_case& c, const byte_vector& bytes) {
   const answer_form form = answer_version(c, bytes);
   v.version = form.version;
   v.foreign = form.foreign;
+  v.other_protocol = form.other_protocol;
   codec::stream_decoder d({.version = c.version, .receiver = codec::receiver_role::server});
   std::size_t index = 0;
   auto refuse = [&](packet_type t, std::string statement, std::string why) {
@@ -226,6 +233,7 @@ class connection_judge {
   void run() {
     if (!rec_.used || !rec_.opened) return;
     sent_ = read_sent(c_, rec_.sent);
+    if (sent_.other_protocol) return;
     got_ = read_received(sent_.version, rec_.received);
     if (got_.error && sent_.version == protocol_version::v5 && got_.error_packet_offset == 0) {
       // A broker of an earlier version reads level 5 as one it does not know and answers with

@@ -158,6 +158,18 @@ BOOST_AUTO_TEST_CASE(an_unknown_protocol_name_may_be_answered_by_another_standar
   BOOST_TEST(nf::judge(c, r).empty());
 }
 
+BOOST_AUTO_TEST_CASE(another_protocol_is_not_judged_but_an_unknown_level_is) {
+  // "MQTX" kept open without an answer (MQTT-3.1.2-1: the server may go on by another
+  // specification), level 0x83 (a bridge's 3.1) accepted: nothing to judge.
+  auto mqtx = one_connection("10 0f 00 04 4d 51 54 58 04 02 00 3c 00 03 70 63 31 c0 00", "", false, true);
+  BOOST_TEST(nf::judge(case_311(), mqtx).empty());
+  auto bridge = one_connection("10 0f 00 04 4d 51 54 54 83 02 00 3c 00 03 70 63 31 c0 00", "20 02 00 00 d0 00", false, false);
+  BOOST_TEST(nf::judge(case_311(), bridge).empty());
+  // Level 7 under "MQTT" accepted and kept open: MQTT-3.1.2-2 asks for CONNACK 0x01 and a close.
+  auto level7 = one_connection("10 0f 00 04 4d 51 54 54 07 02 00 3c 00 03 70 63 31 c0 00", "20 02 00 00 d0 00", false, false);
+  BOOST_TEST(!nf::judge(case_311(), level7).empty());
+}
+
 BOOST_AUTO_TEST_CASE(a_31_1_broker_may_answer_level_5_with_its_own_connack) {
   nf::fuzz_case c;
   c.version = protocol_version::v5;
