@@ -231,15 +231,15 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
       l->record_index = records_.size() - 1;
     }
     if (links_.size() + waiting_.size() >= proxy_connections_max) {
-      reset_socket(l->client);
       finish(*l, "refused: too many connections");
+      reset_socket(l->client);
       return;
     }
     for (const active_fault& a : faults_for(*l)) {
       if (a.f.type == fault_type::refuse) {
         note_fault(*l, describe(a.f));
-        reset_socket(l->client);
         finish(*l, "refused by fault");
+        reset_socket(l->client);
         return;
       }
     }
@@ -487,14 +487,15 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
     for (const active_fault& a : faults_for(l)) {
       if (a.f.type != fault_type::half_open || !l.half_opened.insert(a.id).second) continue;
       note_fault(l, describe(a.f));
+      // The record first: whoever is told may look at it at once.
       if (a.f.broker_end) {
         l.broker_dead = true;
-        reset_socket(l.broker);
         set_end(l, "half-open (broker told)");
+        reset_socket(l.broker);
       } else {
         l.client_dead = true;
-        reset_socket(l.client);
         set_end(l, "half-open (client told)");
+        reset_socket(l.client);
       }
       return;
     }
