@@ -139,7 +139,7 @@ int fuzz_command(std::span<const std::string_view> args) {
   add_number<std::size_t>(app, "--shrink-runs", shrink_runs, 1, 10'000, "replays a shrink may spend (default 60)")->type_name("N");
   app.add_flag("--insecure", insecure, "tls/wss: do not verify the broker's certificate");
   app.add_flag("--quiet", quiet, "no progress line");
-  app.add_option("--profile", profile_file, "the target's profile (TOML): its user, and whether it needs one (anonymous = false)")
+  app.add_option("--profile", profile_file, "the target's profile (TOML): its user, whether it needs one (anonymous = false), and its versions (the default for --protocol)")
       ->type_name("FILE");
   app.add_option("--trace", o_trace, "write one JSON line per case (origin, mutation, how it ended) to FILE")->type_name("FILE");
   app.add_flag("--stop-on-finding", stop_on_finding, "end the campaign once the first finding is saved");
@@ -153,12 +153,16 @@ int fuzz_command(std::span<const std::string_view> args) {
   o.cleanup = !no_cleanup;
   o.trace_file = o_trace;
   o.differential = differential;
+  std::vector<mqtt::codec::protocol_version> profile_versions;  // 3.1.1 and 5.0 among the profile's
   if (!profile_file.empty()) {
     auto p = run::load_profile(profile_file);
     if (!p.value) return usage_error(app, "--profile: " + p.error);
     if (p.value->user_name) o.user_name = *p.value->user_name;
     if (p.value->password) o.password = *p.value->password;
     o.credentials_always = p.value->connect_credentials().has_value();
+    for (mqtt::codec::protocol_version v : p.value->versions) {
+      if (v != mqtt::codec::protocol_version::v3_1) profile_versions.push_back(v);
+    }
   }
   if (target.empty() == spawn.empty()) return usage_error(app, "give --target URL or --spawn COMMAND (one of them)");
   if (!target.empty()) {
@@ -172,7 +176,9 @@ int fuzz_command(std::span<const std::string_view> args) {
     return usage_error(app, "--spawn: the command needs {port} where the broker's port goes");
   }
   o.spawn = spawn;
-  if (protocol == "all") o.versions = {mqtt::codec::protocol_version::v3_1_1, mqtt::codec::protocol_version::v5};
+  if (protocol == "all" && app.count("--protocol") == 0 && !profile_versions.empty()) {
+    o.versions = profile_versions;  // what the profile says the broker offers
+  } else if (protocol == "all") o.versions = {mqtt::codec::protocol_version::v3_1_1, mqtt::codec::protocol_version::v5};
   else if (protocol == "3.1.1") o.versions = {mqtt::codec::protocol_version::v3_1_1};
   else if (protocol == "5" || protocol == "5.0") o.versions = {mqtt::codec::protocol_version::v5};
   else return usage_error(app, "--protocol is 3.1.1, 5 or all");
