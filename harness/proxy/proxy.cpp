@@ -96,6 +96,7 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
   clock_type::time_point start_ = clock_type::now();
   std::uint16_t port_ = 0;
   bool running_ = false;
+  bool stopping_ = false;  // io thread only
 
   mutable std::mutex m_;  // faults_ and records_, read from other threads
   std::vector<active_fault> faults_;
@@ -162,6 +163,9 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
     if (!running_) return;
     running_ = false;
     asio::post(io_, [self = shared_from_this()] {
+      // A handler already queued (a timer that just fired, a connection just accepted) runs
+      // after this one: it sees `stopping_` and starts nothing, or run() would never return.
+      self->stopping_ = true;
       error_code ec;
       self->acceptor_.close(ec);
       if (self->wake_) self->wake_->cancel();
@@ -177,7 +181,7 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
   void tick() {
     wake_->expires_after(std::chrono::milliseconds(10));
     wake_->async_wait([self = shared_from_this()](const error_code& ec) {
-      if (ec) return;
+      if (ec || self->stopping_) return;
       self->on_tick();
       self->tick();
     });
@@ -210,7 +214,7 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
 
   void accept() {
     acceptor_.async_accept([self = shared_from_this()](const error_code& ec, tcp::socket s) {
-      if (ec) return;  // closed: stopping
+      if (ec || self->stopping_) return;  // closed: stopping (`s` closes with it)
       self->on_accept(std::move(s));
       self->accept();
     });
@@ -414,7 +418,7 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
     if (c.ready_ms > now) {
       p.timer->expires_after(std::chrono::milliseconds(c.ready_ms - now));
       p.timer->async_wait([self = shared_from_this(), l, &p](const error_code& ec) {
-        if (!ec) self->pump(l, p);
+        if (!ec && !self->stopping_) self->pump(l, p);
       });
       return;
     }
@@ -552,7 +556,9 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
   }
 
   void after_change() {
-    asio::post(io_, [self = shared_from_this()] { self->on_tick(); });
+    asio::post(io_, [self = shared_from_this()] {
+      if (!self->stopping_) self->on_tick();
+    });
   }
 };
 
