@@ -119,7 +119,8 @@ sent_view read_sent(const fuzz_case& c, const byte_vector& bytes) {
         refuse(t, "MQTT-3.1.0-2", "a second CONNECT on the connection");
       } else if (t == packet_type::connack || t == packet_type::suback || t == packet_type::unsuback ||
                  t == packet_type::pingresp) {
-        refuse(t, by_version(v.version, "MQTT-4.8.0-1", "\u00a74.13.2"), type_name(t) + ", a packet only a server sends");
+        // 5.0: a Protocol Error, on which the server closes (MQTT-4.13.1-1).
+        refuse(t, by_version(v.version, "MQTT-4.8.0-1", "MQTT-4.13.1-1"), type_name(t) + ", a packet only a server sends");
       }
     }
     if (v.refused) {
@@ -127,6 +128,13 @@ sent_view read_sent(const fuzz_case& c, const byte_vector& bytes) {
       return;
     }
     if (const auto* con = std::get_if<codec::connect>(&p)) {
+      if (con->version == protocol_version::v3_1_1 && con->client_id.empty() && !con->clean_start) {
+        // 3.1.1 asks for CONNACK 0x02 and a close (5.0 lets the server assign an identifier).
+        v.version = con->version;
+        refuse(t, "MQTT-3.1.3-8", "an empty ClientId with CleanSession 0");
+        ++index;
+        return;
+      }
       v.connect_seen = true;
       v.version = con->version;
       v.client_id = std::string(con->client_id);
@@ -138,7 +146,12 @@ sent_view read_sent(const fuzz_case& c, const byte_vector& bytes) {
       v.unsubscribe_ids.insert(u->packet_id);
     } else if (const auto* r = std::get_if<codec::pubrel>(&p)) {
       v.pubrel_ids.insert(r->packet_id);
-    } else if (const auto* pub = std::get_if<codec::publish>(&p)) {
+    } else if (const auto* pub = std::get_if<codec::publish>(&p);
+               pub && v.version == protocol_version::v5 && !pub->props.subscription_identifiers.empty()) {
+      // The decoder refuses only the value 0; any Subscription Identifier from a client is a
+      // Protocol Error (the server closes, MQTT-4.13.1-1).
+      refuse(t, "MQTT-3.3.4-6", "a PUBLISH from the client carrying a Subscription Identifier");
+    } else if (pub) {
       if (pub->qos == codec::qos::at_least_once) v.qos1_ids.insert(pub->packet_id);
       if (pub->qos == codec::qos::exactly_once) v.qos2_ids.insert(pub->packet_id);
     } else if (std::holds_alternative<codec::disconnect>(p)) {
@@ -157,9 +170,19 @@ sent_view read_sent(const fuzz_case& c, const byte_vector& bytes) {
   if (e && !v.refused) {
     const packet_type t = static_cast<packet_type>(d.offset() < bytes.size() ? bytes[d.offset()] >> 4 : 0);
     const codec::rule_info& i = codec::info(e->id);
-    v.refused = sent_view::refusal{t == packet_type{} ? std::string("-") : type_name(t), statement_of(*e, e->version),
-                                   "a malformed packet (" + std::string(i.name) + ": " + std::string(i.message) + ")", index,
-                                   e->id};
+    const std::string what = "a malformed packet (" + std::string(i.name) + ": " + std::string(i.message) + ")";
+    if (!v.connect_seen && t != packet_type::connect && t != packet_type{}) {
+      // Not CONNECT, whatever else is wrong with it: the first packet's type is what the broker
+      // must refuse, and a shrunk replay keeps that reason.
+      v.refused = sent_view::refusal{type_name(t), "MQTT-3.1.0-1", "a first packet " + type_name(t) + " instead of CONNECT, " + what,
+                                     index, e->id};
+    } else if (t == packet_type::publish && e->id == codec::rule::property_subscription_identifier_zero) {
+      // The rule against the value 0 is SUBSCRIBE's; from a client, PUBLISH may carry none.
+      v.refused = sent_view::refusal{type_name(t), "MQTT-3.3.4-6", what, index, e->id};
+    } else {
+      v.refused = sent_view::refusal{t == packet_type{} ? std::string("-") : type_name(t), statement_of(*e, e->version), what, index,
+                                     e->id};
+    }
   }
   v.mid_packet = !e && d.mid_packet();
   return v;
@@ -261,6 +284,9 @@ class connection_judge {
     // A well-formed CONNECT that got no answer at all: the broker's liveness is in question (the
     // probe judges it), not what followed.
     if (sent_.connect_seen && rec_.received.empty() && !rec_.ended_by_broker) return;
+    // MQTT 3.1 names no reaction to a malformed packet after CONNECT (its close rules came with
+    // 3.1.1): from the first such packet on, nothing on a 3.1 connection is judged.
+    if (sent_.refused && sent_.connect_seen && sent_.version == protocol_version::v3_1) return;
     if (sent_.refused && !sent_.refused->statement.empty()) {
       judge_refusal();
       return;
@@ -281,9 +307,12 @@ class connection_judge {
       case codec::rule::subscribe_ack_packet_id_zero:
         return sent == codec::rule::packet_id_zero || sent == codec::rule::ack_packet_id_zero;
       case codec::rule::suback_code_invalid:
-        return sent == codec::rule::subscribe_empty;
+        // 3.1 has no rule against an empty topic: a broker may drop it and answer the rest.
+        return sent == codec::rule::subscribe_empty ||
+               (sent == codec::rule::topic_filter_empty && sent_.version == protocol_version::v3_1);
       case codec::rule::unsuback_code_invalid:
-        return sent == codec::rule::unsubscribe_empty;
+        return sent == codec::rule::unsubscribe_empty ||
+               (sent == codec::rule::topic_filter_empty && sent_.version == protocol_version::v3_1);
       default: return false;
     }
   }
@@ -296,6 +325,7 @@ class connection_judge {
   void judge_refusal() {
     const sent_view::refusal& f = *sent_.refused;
     const bool refused_connect = f.packet_type == "CONNECT" && !sent_.connect_seen;
+    if (!refused_connect) judge_wrong_qos_answers();
     std::string answered;
     if (refused_connect) {
       if (got_.connack_code == 0) answered = "CONNACK 0 (accepted)";
@@ -315,15 +345,31 @@ class connection_judge {
       add(f.packet_type, f.statement, "the broker answered " + f.why + " with " + answered + " instead of closing");
       return;
     }
-    if (kept_open()) {
-      add(f.packet_type, f.statement, "the broker kept the connection open after " + f.why);
+    if (!kept_open()) return;
+    // The broker still owed answers to requests before the refused packet: it stalled there, and
+    // the refusal was never read.
+    if (!refused_connect && got_.connack_code == 0 && missing_answer()) return;
+    add(f.packet_type, f.statement, "the broker kept the connection open after " + f.why);
+  }
+
+  // Reports the first request the broker left unanswered, if any.
+  bool missing_answer() {
+    for (const answer_rule& a : answer_rules) {
+      if (count(a.answer) < (sent_.*a.ids).size()) {
+        add(type_name(a.request), by_version(sent_.version, a.owed_v311, a.owed_v5),
+            "the broker sent " + std::to_string(count(a.answer)) + " " + type_name(a.answer) + " for " +
+                std::to_string((sent_.*a.ids).size()) + " " + type_name(a.request) + " and kept the connection open");
+        return true;
+      }
     }
+    return false;
   }
 
   // Nothing had to be refused: every answer must match a request, and all must have arrived
   // unless the broker ended the connection (which a broker may do for reasons of its own).
   void judge_answers() {
     if (!sent_.connect_seen) return;
+    judge_wrong_qos_answers();
     for (const answer_rule& a : answer_rules) {
       std::multiset<std::uint16_t> open_ids = sent_.*a.ids;
       for (const auto& [t, id] : got_.acks) {
@@ -333,6 +379,7 @@ class connection_judge {
           open_ids.erase(it);
           continue;
         }
+        if (wrong_qos_answer(t, id)) continue;  // judge_wrong_qos_answers
         add(type_name(t), by_version(sent_.version, a.id_v311, a.id_v5),
             "the broker sent " + type_name(t) + " with Packet Identifier " + std::to_string(id) + ", which no " +
                 type_name(a.request) + " on the connection carried");
@@ -347,23 +394,36 @@ class connection_judge {
     // The client sent DISCONNECT, after which it must close (MQTT-3.14.4-1) and the broker may
     // too: answers still owed for what came before it may go unsent.
     if (sent_.refused) return;
+    // An earlier request left unanswered says more than the closing PINGREQ queued behind it.
+    if (missing_answer()) return;
     if (got_.pingresp < sent_.pingreq) {
       add("PINGREQ", "MQTT-3.12.4-1", "the broker did not answer a PINGREQ within the case's deadline");
-      return;
     }
-    for (const answer_rule& a : answer_rules) {
-      if (count(a.answer) < (sent_.*a.ids).size()) {
-        add(type_name(a.request), by_version(sent_.version, a.owed_v311, a.owed_v5),
-            "the broker sent " + std::to_string(count(a.answer)) + " " + type_name(a.answer) + " for " +
-                std::to_string((sent_.*a.ids).size()) + " " + type_name(a.request) + " and kept the connection open");
-        return;
+  }
+
+  // "2" when a PUBACK answers a QoS 2 PUBLISH of that id, "1" when a PUBREC answers a QoS 1 one.
+  const char* wrong_qos_answer(packet_type t, std::uint16_t id) const {
+    if (t == packet_type::puback && sent_.qos2_ids.contains(id) && !sent_.qos1_ids.contains(id)) return "2";
+    if (t == packet_type::pubrec && sent_.qos1_ids.contains(id) && !sent_.qos2_ids.contains(id)) return "1";
+    return nullptr;
+  }
+
+  // Acknowledgements of the wrong kind, reported once per connection; count() leaves them out.
+  bool judge_wrong_qos_answers() {
+    for (const auto& [t, id] : got_.acks) {
+      if (const char* qos = wrong_qos_answer(t, id)) {
+        add("PUBLISH", "MQTT-3.3.4-1",
+            "the broker answered a QoS " + std::string(qos) + " PUBLISH (Packet Identifier " + std::to_string(id) + ") with " +
+                type_name(t));
+        return true;
       }
     }
+    return false;
   }
 
   std::size_t count(packet_type t) const {
     std::size_t n = 0;
-    for (const auto& [at, id] : got_.acks) n += at == t ? 1 : 0;
+    for (const auto& [at, id] : got_.acks) n += at == t && !wrong_qos_answer(at, id) ? 1 : 0;
     return n;
   }
 

@@ -899,9 +899,12 @@ BOOST_AUTO_TEST_CASE(connack_flags_reserved__section_3_2_2_1__MQTT_3_2_2_1) {
                   {rule::connack_flags_reserved, section("§3.2.2.1"), malformed_packet, 2});
   check_malformed(v5, "20 03 02 00 00",
                   {rule::connack_flags_reserved, "MQTT-3.2.2-1", malformed_packet, 2});
-  // 3.1 has no Session Present flag: the whole byte is reserved.
-  check_malformed(v3_1, "20 02 01 00",
-                  {rule::connack_flags_reserved, section("§3.2.2.1"), malformed_packet, 2});
+  // 3.1 has no Session Present flag: the byte is unused and any value in it is ignored.
+  for (std::string_view hex : {"20 02 01 00", "20 02 ff 00"}) {
+    result<packet> r = decode_packet(from_hex(hex), options(v3_1, receiver_role::client));
+    BOOST_TEST_REQUIRE(r.ok());
+    BOOST_TEST(!std::get<connack>(r.value()).session_present);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(connack_code_invalid__section_3_2_2_3__MQTT_3_2_2_8) {

@@ -177,6 +177,76 @@ BOOST_AUTO_TEST_CASE(a_31_1_broker_may_answer_level_5_with_its_own_connack) {
   BOOST_TEST(nf::judge(c, r).empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_31_connection_is_not_judged_after_a_packet_31_has_no_rule_for) {
+  // MQIsdp level 3, client "c"; then SUBSCRIBE with flags 0000 (a 3.1.1 rule) answered SUBACK.
+  const std::string connect_31 = "10 0f 00 06 4d 51 49 73 64 70 03 02 00 3c 00 01 63";
+  auto r = one_connection(connect_31 + " 80 06 00 01 00 01 61 00 c0 00", std::string(connack_0) + " 90 03 00 01 00 d0 00", false, true);
+  BOOST_TEST(nf::judge(case_311(), r).empty());
+  // An empty topic dropped and answered with no code, and a CONNACK with the 3.1.1 Session
+  // Present bit in 3.1's unused byte.
+  auto empty = one_connection(connect_31 + " 82 05 00 01 00 00 00 c0 00", "20 02 01 00 90 02 00 01 d0 00", false, true);
+  BOOST_TEST(nf::judge(case_311(), empty).empty());
+  // The same SUBSCRIBE on 3.1.1 is judged.
+  auto v311 = one_connection(std::string(connect_311) + " 80 06 00 01 00 01 61 00 c0 00", std::string(connack_0) + " 90 03 00 01 00 d0 00",
+                             false, true);
+  BOOST_TEST(!nf::judge(case_311(), v311).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_request_left_unanswered_before_a_refused_packet_is_reported_as_such) {
+  // SUBSCRIBE id 7 never answered, then a malformed SUBSCRIBE, connection kept open: the broker
+  // stalled on the first; that is the finding, not the second one kept open.
+  auto r = one_connection(std::string(connect_311) + " 82 06 00 07 00 01 61 00 80 06 00 01 00 01 61 00 c0 00", std::string(connack_0),
+                          false, true);
+  auto v = nf::judge(case_311(), r);
+  BOOST_TEST_REQUIRE(v.size() == 1u);
+  BOOST_TEST(v[0].signature() == "violation/SUBSCRIBE/MQTT-3.8.4-1");
+  // A SUBACK missing while the PINGREQ after it is unanswered too: the SUBSCRIBE is named.
+  auto stalled = one_connection(std::string(connect_311) + " 82 06 00 07 00 01 61 00 c0 00", std::string(connack_0), false, true);
+  v = nf::judge(case_311(), stalled);
+  BOOST_TEST_REQUIRE(v.size() == 1u);
+  BOOST_TEST(v[0].signature() == "violation/SUBSCRIBE/MQTT-3.8.4-1");
+}
+
+BOOST_AUTO_TEST_CASE(an_acknowledgement_of_the_wrong_kind_for_the_qos_is_named_so) {
+  // QoS 2 PUBLISH id 5 answered with PUBACK 5.
+  auto r = one_connection(std::string(connect_311) + " 34 06 00 01 74 00 05 78 c0 00", std::string(connack_0) + " 40 02 00 05 d0 00",
+                          false, false);
+  auto v = nf::judge(case_311(), r);
+  BOOST_TEST_REQUIRE(v.size() == 1u);
+  BOOST_TEST(v[0].signature() == "violation/PUBLISH/MQTT-3.3.4-1");
+  BOOST_TEST(v[0].detail.find("QoS 2") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_malformed_first_packet_that_is_not_connect_cites_the_first_packet_rule) {
+  // SUBSCRIBE with flags 0000 as the first packet, answered SUBACK.
+  auto r = one_connection("80 06 00 01 00 01 61 00", "90 03 00 01 00", false, false);
+  bool cited = false;
+  for (const auto& x : nf::judge(case_311(), r)) cited = cited || x.signature() == "violation/SUBSCRIBE/MQTT-3.1.0-1";
+  BOOST_TEST(cited);
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_client_id_with_clean_session_0_must_be_refused_in_311) {
+  // CleanSession 0, ClientId "", accepted with CONNACK 0.
+  auto r = one_connection("10 0c 00 04 4d 51 54 54 04 00 00 3c 00 00 c0 00", std::string(connack_0) + " d0 00", false, false);
+  auto v = nf::judge(case_311(), r);
+  BOOST_TEST_REQUIRE(v.size() == 1u);
+  BOOST_TEST(v[0].signature() == "violation/CONNECT/MQTT-3.1.3-8");
+  // Refused with 0x02 and closed: as the standard says.
+  auto refused = one_connection("10 0c 00 04 4d 51 54 54 04 00 00 3c 00 00", "20 02 00 02", true, false);
+  BOOST_TEST(nf::judge(case_311(), refused).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_client_publish_with_a_subscription_identifier_must_be_refused_in_5) {
+  nf::fuzz_case c;
+  c.version = protocol_version::v5;
+  // 5.0 CONNECT "c"; PUBLISH QoS 0 topic "t" with Subscription Identifier 3, kept open, PINGRESP.
+  auto r = one_connection("10 0e 00 04 4d 51 54 54 05 02 00 3c 00 00 01 63 30 07 00 01 74 02 0b 03 78 c0 00",
+                          "20 03 00 00 00", false, true);
+  auto v = nf::judge(c, r);
+  BOOST_TEST_REQUIRE(v.size() == 1u);
+  BOOST_TEST(v[0].signature() == "violation/PUBLISH/MQTT-3.3.4-6");
+}
+
 BOOST_AUTO_TEST_CASE(generator_is_a_function_of_seed_and_number) {
   nf::generator a({.seed = 11, .versions = {protocol_version::v3_1_1, protocol_version::v5}, .seeds = nullptr});
   nf::generator b({.seed = 11, .versions = {protocol_version::v3_1_1, protocol_version::v5}, .seeds = nullptr});

@@ -25,9 +25,10 @@ void decode_body(reader& r, std::uint8_t, connack& out) {
   std::size_t code_at = r.pos();
   out.reason_code = r.u8();
   if (r.failed()) return;
-  // 3.1 has no Session Present: the whole byte is reserved.
-  std::uint8_t reserved_mask = v == protocol_version::v3_1 ? 0xFF : 0xFE;
-  if (flags & reserved_mask) r.fail(rule::connack_flags_reserved, flags_at);
+  // 3.1 has no Session Present: the byte is "reserved values, not used", with no value required
+  // of it (brokers that speak 3.1.1 put the flag there for 3.1 clients too), so it is ignored.
+  if (v == protocol_version::v3_1) flags = 0;
+  if (flags & 0xFE) r.fail(rule::connack_flags_reserved, flags_at);
   out.session_present = (flags & 0x01) != 0;
   if (!valid_code(out.reason_code, v)) r.fail(rule::connack_code_invalid, code_at);
   if (out.session_present && out.reason_code != 0) {
