@@ -158,7 +158,7 @@ std::size_t broker::connection_count() const { return state_->connections.size()
 std::size_t broker::session_count() const { return state_->sessions.size(); }
 std::size_t broker::retained_count() const { return state_->retained.size(); }
 bool broker::has_session(std::string_view client_id) const {
-  return state_->sessions.contains(std::string(client_id));
+  return state_->sessions.contains(client_id);
 }
 
 void broker::state::dispatch(connection& c, const codec::packet& p, clock_ms now) {
@@ -340,7 +340,7 @@ void broker::state::close(connection& c, close_reason why, clock_ms now) {
 void broker::state::log(log_level level, const connection* c, std::string text,
                         statement_id statement) {
   if (!logger) return;
-  log_record r{level, c ? c->id : 0, c && c->sess ? c->sess->client_id : std::string(),
+  log_record r{level, c ? c->id : 0, c && c->sess ? c->sess->client_id() : std::string(),
                std::move(text), statement};
   logger(r);
 }

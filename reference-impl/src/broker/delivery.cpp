@@ -74,13 +74,13 @@ bool broker::state::send_publish(connection& c, const outgoing& out, std::uint16
     // Broker-to-client Topic Alias (section 3.3.2.3.4): a topic already mapped on this
     // connection goes as an empty name plus its alias; new topics take the next free alias
     // until the client's Topic Alias Maximum is used up (MQTT-3.3.2-11, MQTT-3.2.2-26).
-    auto it = c.outgoing_aliases.find(out.msg->topic);
-    if (it != c.outgoing_aliases.end()) {
+    auto it = c.aliases().outgoing.find(out.msg->topic);
+    if (it != c.aliases().outgoing.end()) {
       p.topic = {};
       p.props.topic_alias = it->second;
       enforce("MQTT-3.3.2-11");
-    } else if (c.outgoing_aliases.size() < c.client_topic_alias_maximum) {
-      p.props.topic_alias = static_cast<std::uint16_t>(c.outgoing_aliases.size() + 1);
+    } else if (c.aliases().outgoing.size() < c.client_topic_alias_maximum) {
+      p.props.topic_alias = static_cast<std::uint16_t>(c.aliases().outgoing.size() + 1);
     }
   }
   if (codec::encoded_size(p, c.version) > c.client_maximum_packet_size) {
@@ -90,7 +90,7 @@ bool broker::state::send_publish(connection& c, const outgoing& out, std::uint16
         "MQTT-3.1.2-25");
     return false;
   }
-  if (p.props.topic_alias && !p.topic.empty()) c.outgoing_aliases.emplace(p.topic, *p.props.topic_alias);
+  if (p.props.topic_alias && !p.topic.empty()) c.aliases().outgoing.emplace(p.topic, *p.props.topic_alias);
   return send(c, p);
 }
 
@@ -119,7 +119,7 @@ void broker::state::enqueue(session& s, outgoing out, clock_ms now) {
   }
   if (s.queue.size() >= opts.limits.queued_messages_max) {
     log(log_level::info, nullptr,
-        "queue of " + s.client_id + " full (max_queued_messages); message on '" + out.msg->topic + "' dropped");
+        "queue of " + s.client_id() + " full (max_queued_messages); message on '" + out.msg->topic + "' dropped");
     return;
   }
   s.queue.push_back(std::move(out));
@@ -204,7 +204,7 @@ std::size_t broker::state::route(const message_ptr& msg, clock_ms now) {
       return;
     }
     session* s = sessions_by_serial.at(e.session_serial);
-    if (e.options.no_local && s->client_id == msg->publisher_client_id && !MQTT_PLANTED(*this, no_local_ignored)) {
+    if (e.options.no_local && s->client_id() == msg->publisher_client_id && !MQTT_PLANTED(*this, no_local_ignored)) {
       enforce("MQTT-3.8.3-3");
       return;
     }

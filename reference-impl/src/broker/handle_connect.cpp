@@ -212,7 +212,7 @@ void broker::state::accept_connect(connection& c, const codec::connect& p, const
       // A successful CONNACK names the CONNECT's method (MQTT-4.12.0-5); without one it names
       // none (MQTT-4.12.0-6), as it is built here only from what the exchange granted.
       enforce("MQTT-4.12.0-5");
-      ack.props.authentication_method = c.auth_method;
+      ack.props.authentication_method = c.auth_method();
       if (!grant->data.empty()) ack.props.authentication_data = grant->data;
     } else {
       enforce("MQTT-4.12.0-6");
@@ -277,7 +277,7 @@ void broker::state::accept_connect(connection& c, const codec::connect& p, const
     s = &create_session(client_id, p.version);
     enforce(v5 ? statement_id("MQTT-3.1.2-6") : statement_id("MQTT-3.1.2-6"));
   }
-  s->identity = identity;
+  s->identity.user_name = identity.user_name;  // the client id is the session's already
   s->version = p.version;
   s->conn = c.id;
 
@@ -297,7 +297,8 @@ void broker::state::accept_connect(connection& c, const codec::connect& p, const
   c.keep_alive_s = keep_alive;
   c.at = connection::phase::connected;
   if (p.will) {
-    c.will = will_message{std::make_shared<const message>(message::from_will(*p.will, client_id, now)), p.will->props.will_delay_interval_s.value_or(0)};
+    c.will = std::make_unique<will_message>(will_message{
+        std::make_shared<const message>(message::from_will(*p.will, client_id, now)), p.will->props.will_delay_interval_s.value_or(0)});
     enforce(v5 ? statement_id("MQTT-3.1.2-7") : statement_id("MQTT-3.1.2-8"));
   }
   if (keep_alive != 0) {

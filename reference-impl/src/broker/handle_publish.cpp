@@ -22,11 +22,11 @@ alias_outcome resolve_alias(connection& c, const codec::publish& p, std::uint16_
     return {std::nullopt, codec::reason::topic_alias_invalid, "MQTT-3.3.2-9"};
   }
   if (!p.topic.empty()) {
-    c.topic_aliases[alias] = std::string(p.topic);
+    c.aliases().incoming[alias] = std::string(p.topic);
     return {p.topic, 0, {}};
   }
-  auto it = c.topic_aliases.find(alias);
-  if (it == c.topic_aliases.end()) {
+  auto it = c.aliases().incoming.find(alias);
+  if (it == c.aliases().incoming.end()) {
     return {std::nullopt, codec::reason::protocol_error, section("§3.3.2.3.4")};
   }
   return {std::string_view(it->second), 0, {}};
@@ -45,7 +45,7 @@ void broker::state::handle_publish(connection& c, const codec::publish& p, clock
     alias_outcome a = resolve_alias(c, p, alias_max);
     // Planted: the mapping a PUBLISH sets is forgotten at once.
     if (MQTT_PLANTED(*this, topic_alias_not_stored) && p.props.topic_alias && !p.topic.empty()) {
-      c.topic_aliases.erase(*p.props.topic_alias);
+      c.aliases().incoming.erase(*p.props.topic_alias);
     }
     if (!a.topic) {
       enforce(a.statement);
@@ -100,7 +100,7 @@ void broker::state::handle_publish(connection& c, const codec::publish& p, clock
     log(log_level::info, &c, "PUBLISH to '" + std::string(topic) + "' denied by ACL");
     ack_code = codec::reason::not_authorized;
   } else {
-    auto msg = std::make_shared<const message>(message::from_publish(p, topic, s.client_id, now));
+    auto msg = std::make_shared<const message>(message::from_publish(p, topic, s.client_id(), now));
     if (p.retain) store_retained(msg);
     if (route(msg, now) == 0 && v5) ack_code = codec::reason::no_matching_subscribers;
   }

@@ -9,11 +9,11 @@ namespace mqtt::broker {
 session& broker::state::create_session(std::string client_id, codec::protocol_version v) {
   auto s = std::make_unique<session>();
   s->serial = next_session_serial++;
-  s->client_id = client_id;
+  s->identity.client_id = client_id;
   s->version = v;
   session& ref = *s;
   sessions_by_serial.emplace(ref.serial, &ref);
-  sessions.emplace(std::move(client_id), std::move(s));
+  sessions.emplace(std::string_view(ref.client_id()), std::move(s));
   return ref;
 }
 
@@ -53,7 +53,7 @@ void broker::state::end_session(session& s, clock_ms now) {
     remove_subscription(s, filter);
   }
   sessions_by_serial.erase(s.serial);
-  std::string id = s.client_id;
+  std::string id = s.client_id();
   sessions.erase(id);  // destroys s
 }
 
@@ -62,7 +62,7 @@ void broker::state::connection_ended(connection& c, close_reason why, clock_ms n
   session& s = *c.sess;
   MQTT_ASSERT(s.conn == c.id);
   s.conn = 0;
-  c.topic_aliases.clear();  // aliases never outlive the connection (MQTT-3.3.2-7)
+  c.alias_maps.reset();  // aliases never outlive the connection (MQTT-3.3.2-7)
 #ifdef MQTT_PLANTED_BUGS
   if (MQTT_PLANTED(*this, reorder_topic)) release_held_back(s, now);  // kept in the queue
 #endif
@@ -70,8 +70,8 @@ void broker::state::connection_ended(connection& c, close_reason why, clock_ms n
   // Planted: the will is kept whatever the reason, as if DISCONNECT were never looked at.
   bool discard_will = graceful && !MQTT_PLANTED(*this, will_after_normal_disconnect);
   log(log_level::info, &c,
-      "client " + s.client_id + " disconnected" + (graceful ? "" : " ungracefully"));
-  std::optional<will_message> will = std::move(c.will);
+      "client " + s.client_id() + " disconnected" + (graceful ? "" : " ungracefully"));
+  std::unique_ptr<will_message> will = std::move(c.will);
   c.will.reset();
   if (will && !discard_will) {
     // Published when the connection ends without a normal DISCONNECT (MQTT-3.1.2-8;

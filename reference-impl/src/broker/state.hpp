@@ -3,7 +3,7 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -16,6 +16,7 @@
 #include "mqtt/broker/broker.hpp"
 #include "mqtt/codec/decoder.hpp"
 #include "mqtt/codec/packet.hpp"
+#include "lazy.hpp"
 #include "planted_sites.hpp"
 #include "topic_tree.hpp"
 
@@ -53,21 +54,26 @@ struct inflight_message {
 
 struct session {
   std::uint64_t serial = 0;
-  std::string client_id;
+  // identity.client_id is the session's client id, set once as it is made (the key of
+  // broker::state::sessions views it); a reconnect changes only identity.user_name.
   client_identity identity;
-  codec::protocol_version version = codec::protocol_version::v3_1_1;
+  const std::string& client_id() const { return identity.client_id; }
   std::map<std::string, subscription_entry> subscriptions;  // by filter as sent
   // Broker-to-client QoS 1/2 messages sent and not yet acknowledged, in send order, and
   // their position by packet identifier.
-  std::map<std::uint64_t, inflight_message> inflight;
-  std::unordered_map<std::uint16_t, std::uint64_t> inflight_by_id;
+  // (lazy: an idle session that never had a QoS 1 or 2 flow holds no empty maps.)
+  lazy<std::map<std::uint64_t, inflight_message>> inflight;
+  lazy<std::unordered_map<std::uint16_t, std::uint64_t>> inflight_by_id;
   std::uint64_t inflight_seq = 0;
-  std::deque<outgoing> queue;  // waiting for the window or for the client to come back
-  std::set<std::uint16_t> incoming_qos2;  // received QoS 2 packet ids awaiting PUBREL
+  // Waiting for the window or for the client to come back. A list, not a deque: libstdc++'s
+  // deque allocates about 550 bytes as it is constructed, which every idle session would hold.
+  std::list<outgoing> queue;
+  lazy<std::set<std::uint16_t>> incoming_qos2;  // received QoS 2 packet ids awaiting PUBREL
   std::uint16_t next_packet_id = 1;
+  codec::protocol_version version = codec::protocol_version::v3_1_1;
   std::uint32_t expiry_interval_s = 0;
   connection_id conn = 0;  // 0 while offline
-  std::optional<will_message> pending_will;  // will waiting for its delay after disconnect
+  std::unique_ptr<will_message> pending_will;  // will waiting for its delay after disconnect
   std::uint64_t timer_generation = 0;        // invalidates expiry/will timers on reconnect
 };
 
@@ -78,37 +84,65 @@ struct planted_first_packet {
   std::size_t filled = 0;
 };
 
+// An idle connection's cost is mostly this object and its session (tools/bench-idle): the
+// small fields sit together, and what only some connections use is made on first use.
 struct connection {
   connection_id id = 0;
   connection_info info;
-  // awaiting_connect -> (authenticating: a 5.0 enhanced authentication before CONNACK) -> connected
-  enum class phase : std::uint8_t { awaiting_connect, authenticating, connected } at = phase::awaiting_connect;
   codec::stream_decoder decoder;
-  codec::protocol_version version = codec::protocol_version::v3_1_1;
   session* sess = nullptr;
-  std::uint16_t keep_alive_s = 0;
   clock_ms opened_at = 0;
   clock_ms last_received = 0;
-  std::optional<will_message> will;
-  std::uint16_t client_receive_maximum = 65'535;
+  std::unique_ptr<will_message> will;  // a pointer, not an optional: most clients have none
   std::uint32_t client_maximum_packet_size = client_packet_size_unbounded;
-  std::uint16_t topic_alias_maximum = 0;  // 5.0: client-to-broker aliases, as the CONNACK announced
+  std::uint16_t keep_alive_s = 0;
+  std::uint16_t client_receive_maximum = 65'535;
+  std::uint16_t topic_alias_maximum = 0;         // 5.0: client-to-broker aliases, as the CONNACK announced
+  std::uint16_t client_topic_alias_maximum = 0;  // broker-to-client aliases allowed
+  // awaiting_connect -> (authenticating: a 5.0 enhanced authentication before CONNACK) -> connected
+  enum class phase : std::uint8_t { awaiting_connect, authenticating, connected } at = phase::awaiting_connect;
+  codec::protocol_version version = codec::protocol_version::v3_1_1;
   // A packet for the client did not fit its Maximum Packet Size and was not sent: the
   // connection ends once the input being handled returns (nothing else is read from it).
   bool unsendable = false;
   bool request_problem_information = true;
-  std::unordered_map<std::uint16_t, std::string> topic_aliases;  // client-to-broker
-  std::uint16_t client_topic_alias_maximum = 0;                   // broker-to-client aliases allowed
-  std::unordered_map<std::string, std::uint16_t> outgoing_aliases;  // broker-to-client
   bool session_expiry_was_zero = true;  // 5.0: DISCONNECT may not raise it from 0
   bool closed = false;  // closed by the broker; kept alive until the current input returns
-  // 5.0 enhanced authentication: the CONNECT's Authentication Method (empty: none), the
-  // exchange under way (before CONNACK, or a re-authentication after it), and while
+
+  // 5.0 Topic Aliases, made on first use: a connection that uses none (every 3.1.1 one) holds
+  // a null pointer instead of two empty hash maps.
+  struct topic_alias_maps {
+    std::unordered_map<std::uint16_t, std::string> incoming;   // client-to-broker
+    std::unordered_map<std::string, std::uint16_t> outgoing;   // broker-to-client
+  };
+  std::unique_ptr<topic_alias_maps> alias_maps;
+  topic_alias_maps& aliases() {
+    if (!alias_maps) alias_maps = std::make_unique<topic_alias_maps>();
+    return *alias_maps;
+  }
+
+  // 5.0 enhanced authentication, made when a CONNECT names an Authentication Method: the
+  // method, the exchange under way (before CONNACK, or a re-authentication after it), and while
   // authenticating the CONNECT itself, encoded, to be acted on once the exchange succeeds.
-  std::string auth_method;
-  std::unique_ptr<auth_exchange> auth;
-  std::size_t auth_rounds = 0;  // client AUTH packets in the exchange under way (auth_rounds_max)
-  std::vector<std::uint8_t> pending_connect;
+  struct enhanced_auth {
+    std::string method;
+    std::unique_ptr<auth_exchange> exchange;
+    std::size_t rounds = 0;  // client AUTH packets in the exchange under way (auth_rounds_max)
+    std::vector<std::uint8_t> pending_connect;
+  };
+  std::unique_ptr<enhanced_auth> auth_state;
+  enhanced_auth& auth() {
+    if (!auth_state) auth_state = std::make_unique<enhanced_auth>();
+    return *auth_state;
+  }
+  // The CONNECT's Authentication Method; empty when it named none.
+  const std::string& auth_method() const {
+    static const std::string none;
+    return auth_state ? auth_state->method : none;
+  }
+  // An exchange is under way.
+  bool authenticating() const { return auth_state && auth_state->exchange; }
+
   std::unique_ptr<planted_first_packet> planted_first;  // planted first_packet_allocation only
 };
 
@@ -156,7 +190,8 @@ struct broker::state {
   bool shut_down = false;  // after shutdown(): no new connection is accepted
   // Connections closed during the current input call: their decoder may still be running.
   std::vector<std::unique_ptr<connection>> closed_connections;
-  std::unordered_map<std::string, std::unique_ptr<session>> sessions;  // by client id
+  // By client id: the key views the session's own client_id, so the id is stored once.
+  std::unordered_map<std::string_view, std::unique_ptr<session>> sessions;
   std::unordered_map<std::uint64_t, session*> sessions_by_serial;
   std::uint64_t next_session_serial = 1;
   std::uint64_t next_assigned_id = 1;

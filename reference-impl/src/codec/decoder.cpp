@@ -173,8 +173,22 @@ stream_decoder::step stream_decoder::next_in_place(std::span<const std::uint8_t>
   return step::packet_ready;
 }
 
+namespace {
+thread_local std::unique_ptr<packet> spare_scratch;
+}  // namespace
+
+stream_decoder::scratch_lease::~scratch_lease() {
+  if (held && !spare_scratch) spare_scratch = std::move(held);
+  held.reset();
+}
+
+packet& stream_decoder::scratch() {
+  if (!scratch_) scratch_ = spare_scratch ? std::move(spare_scratch) : std::make_unique<packet>();
+  return *scratch_;
+}
+
 bool stream_decoder::decode_at(std::span<const std::uint8_t> bytes) {
-  if (auto e = decode_packet_into(bytes, options_, scratch_, nullptr, consumed_)) {
+  if (auto e = decode_packet_into(bytes, options_, scratch(), nullptr, consumed_)) {
     failure_ = e;
     return false;
   }
@@ -182,7 +196,7 @@ bool stream_decoder::decode_at(std::span<const std::uint8_t> bytes) {
   last_packet_size_ = bytes.size();
   if (first_packet_) {
     first_packet_ = false;
-    if (const auto* c = std::get_if<connect>(&scratch_); c && options_.adopt_connect_version) {
+    if (const auto* c = std::get_if<connect>(scratch_.get()); c && options_.adopt_connect_version) {
       options_.version = c->version;
     }
   }

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
@@ -92,16 +93,25 @@ class stream_decoder {
   std::vector<std::uint8_t> pending_;  // an incomplete packet; never beyond maximum_packet_size
   frame pending_frame_{};
   bool pending_header_known_ = false;
+  bool first_packet_ = true;
   std::uint64_t consumed_ = 0;  // stream offset of the first byte not yet decoded
   std::size_t last_packet_size_ = 0;
-  bool first_packet_ = true;
   std::optional<error> failure_;
-  packet scratch_;  // the packet being handed to the sink, reused from one to the next
+  // The packet being handed to the sink. Held only during feed(): an idle connection keeps no
+  // packet-sized buffer (about 800 bytes). Between calls it goes back to one spare per thread,
+  // so its vectors' capacity is reused by the next feed of any decoder on that thread.
+  std::unique_ptr<packet> scratch_;
+  struct scratch_lease {
+    std::unique_ptr<packet>& held;
+    ~scratch_lease();
+  };
+  packet& scratch();
 };
 
 template <class Sink>
 std::optional<error> stream_decoder::feed(std::span<const std::uint8_t> chunk, Sink&& sink) {
   if (failure_) return failure_;
+  scratch_lease lease{scratch_};
   while (!chunk.empty()) {
     if (!pending_.empty()) {
       step s = fill_pending(chunk);
@@ -110,7 +120,7 @@ std::optional<error> stream_decoder::feed(std::span<const std::uint8_t> chunk, S
       if (!decode_at(pending_)) return failure_;
       pending_.clear();
       pending_header_known_ = false;
-      sink(static_cast<const packet&>(scratch_));
+      sink(static_cast<const packet&>(*scratch_));
       continue;
     }
     std::size_t size = 0;
@@ -125,7 +135,7 @@ std::optional<error> stream_decoder::feed(std::span<const std::uint8_t> chunk, S
     }
     if (!decode_at(chunk.first(size))) return failure_;
     chunk = chunk.subspan(size);
-    sink(static_cast<const packet&>(scratch_));
+    sink(static_cast<const packet&>(*scratch_));
   }
   return std::nullopt;
 }
