@@ -27,7 +27,10 @@ void decode_body(reader& r, std::uint8_t, connack& out) {
   if (r.failed()) return;
   // 3.1 has no Session Present: the byte is "reserved values, not used", with no value required
   // of it (brokers that speak 3.1.1 put the flag there for 3.1 clients too), so it is ignored.
-  if (v == protocol_version::v3_1) flags = 0;
+  if (v == protocol_version::v3_1) {
+    if (flags != 0) r.mark_not_canonical();  // re-encoded as 0
+    flags = 0;
+  }
   if (flags & 0xFE) r.fail(rule::connack_flags_reserved, flags_at);
   out.session_present = (flags & 0x01) != 0;
   if (!valid_code(out.reason_code, v)) r.fail(rule::connack_code_invalid, code_at);
