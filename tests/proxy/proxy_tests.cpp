@@ -216,3 +216,64 @@ BOOST_AUTO_TEST_CASE(slices_arrive_whole) {
   BOOST_TEST(c.read(4, 3s) == connack_ok);
   BOOST_TEST(ms_since(t) >= 5.0 * static_cast<double>(connect_pc1.size() - 1));
 }
+
+BOOST_AUTO_TEST_CASE(bandwidth_paces_what_goes_up) {
+  proxied_broker b;
+  b.proxy.add_fault(parsed("bandwidth:kib=4,dir=up"));
+  client c(b.proxy.port());
+  // CONNECT, a QoS 0 PUBLISH of 4,000 bytes to "t", PINGREQ: about 4 KiB at 4 KiB a second.
+  std::vector<std::uint8_t> bytes = connect_pc1;
+  const std::size_t body = 2 + 1 + 4000;
+  bytes.insert(bytes.end(), {0x30, static_cast<std::uint8_t>(0x80 | (body & 0x7F)), static_cast<std::uint8_t>(body >> 7), 0x00, 0x01, 't'});
+  bytes.insert(bytes.end(), 4000, 'x');
+  bytes.insert(bytes.end(), pingreq.begin(), pingreq.end());
+  const auto t = std::chrono::steady_clock::now();
+  c.send(bytes);
+  const std::vector<std::uint8_t> got = c.read(6, 5s);
+  BOOST_TEST(got.size() == 6u);  // CONNACK and PINGRESP
+  BOOST_TEST(ms_since(t) >= 800.0);
+  // Unpaced, the same round trip is quick.
+  b.proxy.clear_faults();
+  const auto t2 = std::chrono::steady_clock::now();
+  c.send(pingreq);
+  BOOST_TEST(c.read(2, 3s).size() == 2u);
+  BOOST_TEST(ms_since(t2) < 500.0);
+}
+
+BOOST_AUTO_TEST_CASE(hang_connects_holds_new_connections_only) {
+  proxied_broker b;
+  client before(b.proxy.port());
+  before.send(connect_pc1);
+  BOOST_TEST(before.read(4, 3s) == connack_ok);
+  b.proxy.add_fault(parsed("hang-connects:ms=400"));
+  // A new connection's CONNECT reaches the broker only once the window is over.
+  client held(b.proxy.port());
+  const auto t = std::chrono::steady_clock::now();
+  std::vector<std::uint8_t> connect_pc2 = connect_pc1;
+  connect_pc2.back() = '2';
+  held.send(connect_pc2);
+  BOOST_TEST(held.read(4, 3s) == connack_ok);
+  BOOST_TEST(ms_since(t) >= 300.0);
+  // The connection made before it was never held.
+  const auto t2 = std::chrono::steady_clock::now();
+  before.send(pingreq);
+  BOOST_TEST(before.read(2, 3s).size() == 2u);
+  BOOST_TEST(ms_since(t2) < 300.0);
+}
+
+BOOST_AUTO_TEST_CASE(a_stall_stops_a_connection_once) {
+  proxied_broker b;
+  client c(b.proxy.port());
+  c.send(connect_pc1);
+  BOOST_TEST(c.read(4, 3s) == connack_ok);
+  b.proxy.add_fault(parsed("stall:ms=400,dir=up"));
+  const auto t = std::chrono::steady_clock::now();
+  c.send(pingreq);
+  BOOST_TEST(c.read(2, 3s).size() == 2u);
+  BOOST_TEST(ms_since(t) >= 350.0);
+  // Once per connection: the next PINGREQ, fault still in force, goes through at once.
+  const auto t2 = std::chrono::steady_clock::now();
+  c.send(pingreq);
+  BOOST_TEST(c.read(2, 3s).size() == 2u);
+  BOOST_TEST(ms_since(t2) < 300.0);
+}
