@@ -170,19 +170,19 @@ sent_view read_sent(const fuzz_case& c, const byte_vector& bytes) {
   if (e && !v.refused) {
     const packet_type t = static_cast<packet_type>(d.offset() < bytes.size() ? bytes[d.offset()] >> 4 : 0);
     const codec::rule_info& i = codec::info(e->id);
-    const std::string what = "a malformed packet (" + std::string(i.name) + ": " + std::string(i.message) + ")";
+    std::string why = "a malformed packet (" + std::string(i.name) + ": " + std::string(i.message) + ")";
+    std::string statement = statement_of(*e, e->version);
     if (!v.connect_seen && t != packet_type::connect && t != packet_type{}) {
       // Not CONNECT, whatever else is wrong with it: the first packet's type is what the broker
       // must refuse, and a shrunk replay keeps that reason.
-      v.refused = sent_view::refusal{type_name(t), "MQTT-3.1.0-1", "a first packet " + type_name(t) + " instead of CONNECT, " + what,
-                                     index, e->id};
+      statement = "MQTT-3.1.0-1";
+      why = "a first packet " + type_name(t) + " instead of CONNECT, " + why;
     } else if (t == packet_type::publish && e->id == codec::rule::property_subscription_identifier_zero) {
       // The rule against the value 0 is SUBSCRIBE's; from a client, PUBLISH may carry none.
-      v.refused = sent_view::refusal{type_name(t), "MQTT-3.3.4-6", what, index, e->id};
-    } else {
-      v.refused = sent_view::refusal{t == packet_type{} ? std::string("-") : type_name(t), statement_of(*e, e->version), what, index,
-                                     e->id};
+      statement = "MQTT-3.3.4-6";
     }
+    v.refused = sent_view::refusal{t == packet_type{} ? std::string("-") : type_name(t), std::move(statement), std::move(why),
+                                   index, e->id};
   }
   v.mid_packet = !e && d.mid_packet();
   return v;
@@ -302,17 +302,16 @@ class connection_judge {
   bool echoes_refused_request(const codec::error& e) const {
     if (!sent_.refused || !sent_.refused->rule) return false;
     const codec::rule sent = *sent_.refused->rule;
+    // 3.1 has no rule against an empty topic: a broker may drop it and answer the rest.
+    const bool empty_topic_in_31 = sent == codec::rule::topic_filter_empty && sent_.version == protocol_version::v3_1;
     switch (e.id) {
       case codec::rule::ack_packet_id_zero:
       case codec::rule::subscribe_ack_packet_id_zero:
         return sent == codec::rule::packet_id_zero || sent == codec::rule::ack_packet_id_zero;
       case codec::rule::suback_code_invalid:
-        // 3.1 has no rule against an empty topic: a broker may drop it and answer the rest.
-        return sent == codec::rule::subscribe_empty ||
-               (sent == codec::rule::topic_filter_empty && sent_.version == protocol_version::v3_1);
+        return sent == codec::rule::subscribe_empty || empty_topic_in_31;
       case codec::rule::unsuback_code_invalid:
-        return sent == codec::rule::unsubscribe_empty ||
-               (sent == codec::rule::topic_filter_empty && sent_.version == protocol_version::v3_1);
+        return sent == codec::rule::unsubscribe_empty || empty_topic_in_31;
       default: return false;
     }
   }
@@ -408,17 +407,16 @@ class connection_judge {
     return nullptr;
   }
 
-  // Acknowledgements of the wrong kind, reported once per connection; count() leaves them out.
-  bool judge_wrong_qos_answers() {
+  // The first acknowledgement of the wrong kind, if any; count() leaves them out.
+  void judge_wrong_qos_answers() {
     for (const auto& [t, id] : got_.acks) {
       if (const char* qos = wrong_qos_answer(t, id)) {
         add("PUBLISH", "MQTT-3.3.4-1",
             "the broker answered a QoS " + std::string(qos) + " PUBLISH (Packet Identifier " + std::to_string(id) + ") with " +
                 type_name(t));
-        return true;
+        return;
       }
     }
-    return false;
   }
 
   std::size_t count(packet_type t) const {
