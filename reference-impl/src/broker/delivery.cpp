@@ -74,13 +74,14 @@ bool broker::state::send_publish(connection& c, const outgoing& out, std::uint16
     // Broker-to-client Topic Alias (section 3.3.2.3.4): a topic already mapped on this
     // connection goes as an empty name plus its alias; new topics take the next free alias
     // until the client's Topic Alias Maximum is used up (MQTT-3.3.2-11, MQTT-3.2.2-26).
-    auto it = c.aliases().outgoing.find(out.msg->topic);
-    if (it != c.aliases().outgoing.end()) {
+    const auto& sent_aliases = c.aliases().outgoing;
+    auto it = sent_aliases.find(out.msg->topic);
+    if (it != sent_aliases.end()) {
       p.topic = {};
       p.props.topic_alias = it->second;
       enforce("MQTT-3.3.2-11");
-    } else if (c.aliases().outgoing.size() < c.client_topic_alias_maximum) {
-      p.props.topic_alias = static_cast<std::uint16_t>(c.aliases().outgoing.size() + 1);
+    } else if (sent_aliases.size() < c.client_topic_alias_maximum) {
+      p.props.topic_alias = static_cast<std::uint16_t>(sent_aliases.size() + 1);
     }
   }
   if (codec::encoded_size(p, c.version) > c.client_maximum_packet_size) {

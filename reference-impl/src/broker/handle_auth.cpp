@@ -50,28 +50,29 @@ void broker::state::send_auth(connection& c, std::uint8_t reason_code, const std
 void broker::state::start_authentication(connection& c, const codec::connect& p, enhanced_authenticator& method,
                                          clock_ms now) {
   MQTT_ASSERT(p.props.authentication_method && c.at == connection::phase::awaiting_connect);
-  c.auth().method = std::string(*p.props.authentication_method);
+  connection::enhanced_auth& a = c.auth();
+  a.method = std::string(*p.props.authentication_method);
   c.request_problem_information = p.props.request_problem_information.value_or(1) != 0;
-  c.auth().exchange = method.start(p.client_id);
-  c.auth().rounds = 0;
+  a.exchange = method.start(p.client_id);
+  a.rounds = 0;
   MQTT_ASSERT(c.authenticating());
-  auth_step s = c.auth().exchange->step(p.props.authentication_data);
+  auth_step s = a.exchange->step(p.props.authentication_data);
   switch (s.result) {
     case auth_step::outcome::failure:
-      c.auth().exchange.reset();
+      a.exchange.reset();
       // The server may reject at any point: CONNACK 0x80 or above, then the close (MQTT-4.12.0-4).
       enforce("MQTT-4.12.0-4");
       return refuse_connect(c, connack_failure_reason(s.reason_code), 0, "MQTT-4.12.0-4",
                             "authentication failed: " + s.text, now);
     case auth_step::outcome::success: {
-      c.auth().exchange.reset();
+      a.exchange.reset();
       auth_grant grant{std::move(s.data), std::move(s.user_name)};
       return accept_connect(c, p, &grant, now);
     }
     case auth_step::outcome::continue_auth:
       // The CONNECT waits, encoded, for the end of the exchange: the packet's views point into
       // the decoder's buffer, which the next bytes reuse.
-      codec::encode_unchecked(p, codec::protocol_version::v5, c.auth().pending_connect);
+      codec::encode_unchecked(p, codec::protocol_version::v5, a.pending_connect);
       c.at = connection::phase::authenticating;
       // More is needed: AUTH 0x18 (MQTT-4.12.0-2).
       enforce("MQTT-4.12.0-2");
@@ -87,6 +88,7 @@ void broker::state::handle_auth(connection& c, const codec::auth& p, clock_ms no
     return disconnect_with(c, codec::reason::protocol_error, "MQTT-4.12.0-7",
                            "AUTH without extended authentication", close_reason::protocol_violation, now);
   }
+  connection::enhanced_auth& a = c.auth();  // made by start_authentication: the method is set
   const bool before_connack = c.at == connection::phase::authenticating;
   auto protocol_error = [&](statement_id statement, std::string text) {
     if (before_connack) return refuse_connect(c, codec::reason::protocol_error, 0, statement, text, now);
@@ -111,8 +113,8 @@ void broker::state::handle_auth(connection& c, const codec::auth& p, clock_ms no
     enforce("MQTT-4.12.1-1");
     auto method = opts.enhanced_auth.find(c.auth_method());
     MQTT_ASSERT(method != opts.enhanced_auth.end() && method->second);
-    c.auth().exchange = method->second->start(c.sess->client_id());
-    c.auth().rounds = 0;
+    a.exchange = method->second->start(c.sess->client_id());
+    a.rounds = 0;
     MQTT_ASSERT(c.authenticating());
   } else if (p.reason_code != codec::reason::continue_authentication || !c.authenticating()) {
     // 0x00 is the server's to send; 0x18 continues only an exchange under way (section 4.12.1).
@@ -122,17 +124,17 @@ void broker::state::handle_auth(connection& c, const codec::auth& p, clock_ms no
   MQTT_ASSERT(c.authenticating());
   // A method that never decides must not hold the connection in the exchange for ever.
   auth_step s;
-  if (++c.auth().rounds > opts.limits.auth_rounds_max) {
+  if (++a.rounds > opts.limits.auth_rounds_max) {
     s.reason_code = codec::reason::not_authorized;
     s.text = "more than " + std::to_string(opts.limits.auth_rounds_max) + " AUTH packets in one exchange";
   } else {
-    s = c.auth().exchange->step(p.props.authentication_data);
+    s = a.exchange->step(p.props.authentication_data);
   }
   if (s.result == auth_step::outcome::continue_auth) {
     enforce("MQTT-4.12.0-2");
     return send_auth(c, codec::reason::continue_authentication, s.data, c.auth_method() + ": continue");
   }
-  c.auth().exchange.reset();
+  a.exchange.reset();
   if (before_connack) {
     if (s.result == auth_step::outcome::failure) {
       enforce("MQTT-4.12.0-4");
@@ -144,8 +146,8 @@ void broker::state::handle_auth(connection& c, const codec::auth& p, clock_ms no
     codec::decode_options o;
     o.version = codec::protocol_version::v5;
     o.receiver = codec::receiver_role::server;
-    std::vector<std::uint8_t> bytes = std::move(c.auth().pending_connect);
-    c.auth().pending_connect.clear();
+    std::vector<std::uint8_t> bytes = std::move(a.pending_connect);
+    a.pending_connect.clear();
     auto connect = codec::decode_packet(bytes, o);
     MQTT_ASSERT(connect.ok() && std::holds_alternative<codec::connect>(connect.value()));
     c.at = connection::phase::awaiting_connect;

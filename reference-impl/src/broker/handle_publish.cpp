@@ -21,12 +21,13 @@ alias_outcome resolve_alias(connection& c, const codec::publish& p, std::uint16_
     // Above our Topic Alias Maximum (MQTT-3.2.2-17 / MQTT-3.3.2-9 on the client's side).
     return {std::nullopt, codec::reason::topic_alias_invalid, "MQTT-3.3.2-9"};
   }
+  auto& received_aliases = c.aliases().incoming;
   if (!p.topic.empty()) {
-    c.aliases().incoming[alias] = std::string(p.topic);
+    received_aliases[alias] = std::string(p.topic);
     return {p.topic, 0, {}};
   }
-  auto it = c.aliases().incoming.find(alias);
-  if (it == c.aliases().incoming.end()) {
+  auto it = received_aliases.find(alias);
+  if (it == received_aliases.end()) {
     return {std::nullopt, codec::reason::protocol_error, section("§3.3.2.3.4")};
   }
   return {std::string_view(it->second), 0, {}};

@@ -12,6 +12,14 @@
 
 namespace mqtt::broker {
 
+// What `p` holds, made now if it holds nothing: the one way state made on first use is made
+// (lazy<T> below, a connection's topic-alias maps and enhanced-auth state).
+template <class T>
+T& made_on_first_use(std::unique_ptr<T>& p) {
+  if (!p) p = std::make_unique<T>();
+  return *p;
+}
+
 template <class T>
 class lazy {
  public:
@@ -57,10 +65,7 @@ class lazy {
     return empty_one;
   }
   T& view() const { return p_ ? *p_ : none(); }
-  T& made() {
-    if (!p_) p_ = std::make_unique<T>();
-    return *p_;
-  }
+  T& made() { return made_on_first_use(p_); }
   std::unique_ptr<T> p_;
 };
 

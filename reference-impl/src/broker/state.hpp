@@ -116,10 +116,7 @@ struct connection {
     std::unordered_map<std::string, std::uint16_t> outgoing;   // broker-to-client
   };
   std::unique_ptr<topic_alias_maps> alias_maps;
-  topic_alias_maps& aliases() {
-    if (!alias_maps) alias_maps = std::make_unique<topic_alias_maps>();
-    return *alias_maps;
-  }
+  topic_alias_maps& aliases() { return made_on_first_use(alias_maps); }
 
   // 5.0 enhanced authentication, made when a CONNECT names an Authentication Method: the
   // method, the exchange under way (before CONNACK, or a re-authentication after it), and while
@@ -131,10 +128,7 @@ struct connection {
     std::vector<std::uint8_t> pending_connect;
   };
   std::unique_ptr<enhanced_auth> auth_state;
-  enhanced_auth& auth() {
-    if (!auth_state) auth_state = std::make_unique<enhanced_auth>();
-    return *auth_state;
-  }
+  enhanced_auth& auth() { return made_on_first_use(auth_state); }
   // The CONNECT's Authentication Method; empty when it named none.
   const std::string& auth_method() const {
     static const std::string none;
