@@ -36,6 +36,10 @@ px::fault parsed(const std::string& spec) {
   return std::get<px::fault>(f);
 }
 
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
 struct client {
   int fd = -1;
   explicit client(std::uint16_t port) {
@@ -49,6 +53,18 @@ struct client {
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
   ~client() { ::close(fd); }
+  // Sends `connect` and expects CONNACK 0 within 3 s.
+  void connect_ok(const std::vector<std::uint8_t>& connect = connect_pc1) {
+    send(connect);
+    BOOST_TEST(read(4, 3s) == connack_ok);
+  }
+  // Milliseconds from a PINGREQ to its PINGRESP (expected within 3 s).
+  double ping_ms() {
+    const auto t = std::chrono::steady_clock::now();
+    send(pingreq);
+    BOOST_TEST(read(2, 3s).size() == 2u);
+    return ms_since(t);
+  }
   void send(const std::vector<std::uint8_t>& b) { BOOST_TEST_REQUIRE(::send(fd, b.data(), b.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(b.size())); }
   // Reads until `n` bytes came, the peer closed (`closed` set, with errno's kind) or `wait` passed.
   std::vector<std::uint8_t> read(std::size_t n, std::chrono::milliseconds wait, std::string* closed = nullptr) {
@@ -93,10 +109,6 @@ struct proxied_broker {
   }
 };
 
-double ms_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(fault_specs_parse_and_describe_back) {
@@ -119,8 +131,7 @@ BOOST_AUTO_TEST_CASE(without_faults_bytes_pass_and_the_record_names_the_client) 
   proxied_broker b;
   {
     client c(b.proxy.port());
-    c.send(connect_pc1);
-    BOOST_TEST(c.read(4, 3s) == connack_ok);
+    c.connect_ok();
     c.send({0xE0, 0x00});  // DISCONNECT
     std::string closed;
     c.read(1, 3s, &closed);
@@ -140,14 +151,10 @@ BOOST_AUTO_TEST_CASE(latency_delays_each_direction) {
   b.proxy.add_fault(parsed("latency:ms=150"));
   client c(b.proxy.port());
   const auto t = std::chrono::steady_clock::now();
-  c.send(connect_pc1);
-  BOOST_TEST(c.read(4, 3s) == connack_ok);
+  c.connect_ok();
   BOOST_TEST(ms_since(t) >= 300.0);  // 150 up, 150 down
   b.proxy.clear_faults();
-  const auto t2 = std::chrono::steady_clock::now();
-  c.send(pingreq);
-  BOOST_TEST(c.read(2, 3s).size() == 2u);
-  BOOST_TEST(ms_since(t2) < 300.0);
+  BOOST_TEST(c.ping_ms() < 300.0);
 }
 
 BOOST_AUTO_TEST_CASE(reset_after_bytes_resets_both_ends) {
@@ -186,20 +193,15 @@ BOOST_AUTO_TEST_CASE(refuse_and_black_hole) {
 BOOST_AUTO_TEST_CASE(partition_holds_bytes_until_it_heals) {
   proxied_broker b;
   client c(b.proxy.port());
-  c.send(connect_pc1);
-  BOOST_TEST(c.read(4, 3s) == connack_ok);
+  c.connect_ok();
   b.proxy.add_fault(parsed("partition:ms=400"));
-  const auto t = std::chrono::steady_clock::now();
-  c.send(pingreq);
-  BOOST_TEST(c.read(2, 3s).size() == 2u);
-  BOOST_TEST(ms_since(t) >= 300.0);
+  BOOST_TEST(c.ping_ms() >= 300.0);
 }
 
 BOOST_AUTO_TEST_CASE(half_open_tells_only_the_client) {
   proxied_broker b;
   client c(b.proxy.port());
-  c.send(connect_pc1);
-  BOOST_TEST(c.read(4, 3s) == connack_ok);
+  c.connect_ok();
   b.proxy.add_fault(parsed("half-open:end=client"));
   std::string closed;
   c.read(1, 2s, &closed);
@@ -212,8 +214,7 @@ BOOST_AUTO_TEST_CASE(slices_arrive_whole) {
   b.proxy.add_fault(parsed("slice:bytes=1,delay=5"));
   client c(b.proxy.port());
   const auto t = std::chrono::steady_clock::now();
-  c.send(connect_pc1);
-  BOOST_TEST(c.read(4, 3s) == connack_ok);
+  c.connect_ok();
   BOOST_TEST(ms_since(t) >= 5.0 * static_cast<double>(connect_pc1.size() - 1));
 }
 
@@ -234,46 +235,31 @@ BOOST_AUTO_TEST_CASE(bandwidth_paces_what_goes_up) {
   BOOST_TEST(ms_since(t) >= 800.0);
   // Unpaced, the same round trip is quick.
   b.proxy.clear_faults();
-  const auto t2 = std::chrono::steady_clock::now();
-  c.send(pingreq);
-  BOOST_TEST(c.read(2, 3s).size() == 2u);
-  BOOST_TEST(ms_since(t2) < 500.0);
+  BOOST_TEST(c.ping_ms() < 500.0);
 }
 
 BOOST_AUTO_TEST_CASE(hang_connects_holds_new_connections_only) {
   proxied_broker b;
   client before(b.proxy.port());
-  before.send(connect_pc1);
-  BOOST_TEST(before.read(4, 3s) == connack_ok);
+  before.connect_ok();
   b.proxy.add_fault(parsed("hang-connects:ms=400"));
   // A new connection's CONNECT reaches the broker only once the window is over.
   client held(b.proxy.port());
   const auto t = std::chrono::steady_clock::now();
   std::vector<std::uint8_t> connect_pc2 = connect_pc1;
   connect_pc2.back() = '2';
-  held.send(connect_pc2);
-  BOOST_TEST(held.read(4, 3s) == connack_ok);
+  held.connect_ok(connect_pc2);
   BOOST_TEST(ms_since(t) >= 300.0);
   // The connection made before it was never held.
-  const auto t2 = std::chrono::steady_clock::now();
-  before.send(pingreq);
-  BOOST_TEST(before.read(2, 3s).size() == 2u);
-  BOOST_TEST(ms_since(t2) < 300.0);
+  BOOST_TEST(before.ping_ms() < 300.0);
 }
 
 BOOST_AUTO_TEST_CASE(a_stall_stops_a_connection_once) {
   proxied_broker b;
   client c(b.proxy.port());
-  c.send(connect_pc1);
-  BOOST_TEST(c.read(4, 3s) == connack_ok);
+  c.connect_ok();
   b.proxy.add_fault(parsed("stall:ms=400,dir=up"));
-  const auto t = std::chrono::steady_clock::now();
-  c.send(pingreq);
-  BOOST_TEST(c.read(2, 3s).size() == 2u);
-  BOOST_TEST(ms_since(t) >= 350.0);
+  BOOST_TEST(c.ping_ms() >= 350.0);
   // Once per connection: the next PINGREQ, fault still in force, goes through at once.
-  const auto t2 = std::chrono::steady_clock::now();
-  c.send(pingreq);
-  BOOST_TEST(c.read(2, 3s).size() == 2u);
-  BOOST_TEST(ms_since(t2) < 300.0);
+  BOOST_TEST(c.ping_ms() < 300.0);
 }
