@@ -86,7 +86,9 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
     std::array<std::uint8_t, read_size> client_buf{}, broker_buf{};
   };
 
-  explicit impl(proxy_options o) : o_(std::move(o)), rng_(o_.seed), acceptor_(io_) {}
+  explicit impl(proxy_options o) : o_(std::move(o)), rng_(o_.seed), acceptor_(io_) {
+    if (o_.origin) origin_ = *o_.origin;
+  }
 
   proxy_options o_;
   asio::io_context io_{1};
@@ -94,6 +96,7 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
   tcp::acceptor acceptor_;
   std::thread thread_;
   clock_type::time_point start_ = clock_type::now();
+  clock_type::time_point origin_ = start_;  // of the records' *_us times
   std::uint16_t port_ = 0;
   bool running_ = false;
   bool stopping_ = false;  // io thread only
@@ -111,7 +114,22 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
     return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - start_).count());
   }
 
+  std::uint64_t now_us() const {
+    const auto d = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - origin_).count();
+    return d > 0 ? static_cast<std::uint64_t>(d) : 0;
+  }
+
   // ---- records ----
+
+  // The broker's side of `l` ended now, as `how` says (the first time counts).
+  void broker_side_ended(const link& l, const char* how) {
+    if (!l.broker_connected) return;
+    edit(l, [&](connection_record& r) {
+      if (r.broker_ended_us != 0) return;
+      r.broker_ended_us = std::max<std::uint64_t>(now_us(), 1);
+      r.broker_end = how;
+    });
+  }
 
   template <typename F>
   void edit(const link& l, F&& fn) {
@@ -316,6 +334,7 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
   void on_read_end(const std::shared_ptr<link>& l, bool from_client, const error_code& ec) {
     const bool dead = from_client ? l->client_dead : l->broker_dead;
     if (dead) return;
+    if (!from_client) broker_side_ended(*l, ec == asio::error::eof ? "broker closed" : "broker reset");
     if (ec == asio::error::eof) {
       pipe_state& p = from_client ? l->up : l->down;
       p.eof = true;
@@ -406,6 +425,7 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
     if (p.queue.empty()) {
       if (p.eof && !p.shut) {
         p.shut = true;
+        if (to_broker) broker_side_ended(*l, "proxy closed");
         error_code ec;
         (to_broker ? l->broker : l->client).shutdown(tcp::socket::shutdown_send, ec);
         if (l->up.shut && l->down.shut) close_link(*l, "", false);
@@ -477,6 +497,7 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
         ++r.packets_to_broker;
         if (const auto* c = std::get_if<mqtt::codec::connect>(&pk); c && r.packets_to_broker == 1) {
           r.connect_reached_broker = true;
+          r.connect_reached_us = std::max<std::uint64_t>(now_us(), 1);
           r.client_id = std::string(c->client_id);
         }
         if (std::holds_alternative<mqtt::codec::disconnect>(pk)) r.disconnect_reached_broker = true;
@@ -495,6 +516,7 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
       if (a.f.broker_end) {
         l.broker_dead = true;
         set_end(l, "half-open (broker told)");
+        broker_side_ended(l, "proxy reset");
         reset_socket(l.broker);
       } else {
         l.client_dead = true;
@@ -523,6 +545,7 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
     l.closed = true;
     if (!why.empty()) set_end(l, why);
     edit(l, [&](connection_record& r) { r.ended_ms = now_ms(); });
+    if (!l.broker_dead) broker_side_ended(l, hard ? "proxy reset" : "proxy closed");
     error_code ec;
     l.up.timer->cancel();
     l.down.timer->cancel();
@@ -629,6 +652,8 @@ std::string to_json_text(const connection_record& r) {
                   ", \"connect_reached_broker\": " + (r.connect_reached_broker ? "true" : "false") +
                   ", \"client_id\": " + quote(r.client_id) + ", \"packets_to_broker\": " + std::to_string(r.packets_to_broker) +
                   ", \"disconnect_reached_broker\": " + (r.disconnect_reached_broker ? "true" : "false") +
+                  ", \"connect_reached_us\": " + std::to_string(r.connect_reached_us) +
+                  ", \"broker_ended_us\": " + std::to_string(r.broker_ended_us) + ", \"broker_end\": " + quote(r.broker_end) +
                   ", \"end\": " + quote(r.end) + ", \"faults\": [";
   for (std::size_t i = 0; i < r.faults.size(); ++i) s += (i ? ", " : "") + quote(r.faults[i]);
   return s + "]}";

@@ -7,6 +7,7 @@
 // No Asio in this header.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -23,6 +24,9 @@ struct proxy_options {
   std::string upstream_host = "127.0.0.1";
   std::uint16_t upstream_port = 1883;
   std::uint64_t seed = 1;  // the latency jitter's draws
+  // The zero of the records' *_us times (a caller's own clock, so that its events and the
+  // proxy's can be put in one order); unset: when the proxy was made.
+  std::optional<std::chrono::steady_clock::time_point> origin;
 };
 
 // Bounds: bytes held in one direction of one connection before the proxy stops reading from
@@ -41,6 +45,14 @@ struct connection_record {
   std::string client_id;                // of that CONNECT
   std::uint64_t packets_to_broker = 0;  // whole packets delivered (until one fails to decode)
   bool disconnect_reached_broker = false;  // a DISCONNECT was among them
+  // Microseconds since proxy_options::origin: when the last byte of that CONNECT was written
+  // to the broker, and when the broker's side of the connection ended (the broker closed or
+  // reset it, or the proxy did: a FIN after the client's, a reset, a half-open's RST); 0: not
+  // (yet). `broker_end` says which of "broker closed", "broker reset", "proxy closed",
+  // "proxy reset" it was.
+  std::uint64_t connect_reached_us = 0;
+  std::uint64_t broker_ended_us = 0;
+  std::string broker_end;
   // How it ended: "open", "client closed", "broker closed", "client reset", "broker reset",
   // "reset by fault", "half-open (client told)", "half-open (broker told)", "refused by fault",
   // "upstream refused: ...", "proxy stopped".

@@ -144,6 +144,10 @@ BOOST_AUTO_TEST_CASE(without_faults_bytes_pass_and_the_record_names_the_client) 
   BOOST_TEST(r.bytes_up == connect_pc1.size() + 2);
   BOOST_TEST(r.bytes_down == 4u);
   BOOST_TEST(r.end == "broker closed");
+  // The broker's side: the CONNECT first, then the broker closed after the DISCONNECT.
+  BOOST_TEST(r.connect_reached_us > 0u);
+  BOOST_TEST(r.broker_ended_us >= r.connect_reached_us);
+  BOOST_TEST(r.broker_end == "broker closed");
 }
 
 BOOST_AUTO_TEST_CASE(latency_delays_each_direction) {
@@ -207,6 +211,30 @@ BOOST_AUTO_TEST_CASE(half_open_tells_only_the_client) {
   c.read(1, 2s, &closed);
   BOOST_TEST(closed == "reset");
   BOOST_TEST(b.proxy.records().front().end == "half-open (client told)");
+  // The broker was told nothing: its side is still open.
+  BOOST_TEST(b.proxy.records().front().broker_ended_us == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(half_open_telling_the_broker_ends_its_side_at_once) {
+  const auto origin = std::chrono::steady_clock::now();
+  net_test::broker_process broker{{"-p", "0"}};
+  px::proxy_options o;
+  o.upstream_port = broker.port("tcp");
+  o.origin = origin;
+  px::proxy proxy(o);
+  BOOST_TEST_REQUIRE(!proxy.start().has_value());
+  client c(proxy.port());
+  c.connect_ok();
+  const auto before = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - origin).count();
+  proxy.add_fault(parsed("half-open:end=broker"));
+  std::this_thread::sleep_for(200ms);
+  const px::connection_record r = proxy.records().front();
+  BOOST_TEST(r.end == "half-open (broker told)");
+  BOOST_TEST(r.broker_end == "proxy reset");
+  // In the caller's clock: after the fault was added, within the 200 ms slept.
+  BOOST_TEST(r.broker_ended_us >= static_cast<std::uint64_t>(before));
+  BOOST_TEST(r.broker_ended_us < static_cast<std::uint64_t>(before) + 200'000u);
+  BOOST_TEST(r.connect_reached_us < static_cast<std::uint64_t>(before));
 }
 
 BOOST_AUTO_TEST_CASE(slices_arrive_whole) {
