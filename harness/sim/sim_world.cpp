@@ -15,6 +15,7 @@
 
 #include "mqtt/assert.hpp"
 #include "mqtt/broker/planted.hpp"
+#include "sim/client_record.hpp"
 #include "sim/random.hpp"
 
 // Records are built with designated initializers naming only the fields that matter; the rest
@@ -92,37 +93,8 @@ struct node {
   std::array<sim_ms, 2> blocked_until{0, 0};  // partition, per direction (0 up, 1 down)
   sim_ms refuse_until = 0;
   sim_ms hang_until = 0;
-  std::unordered_map<std::uint16_t, std::uint32_t> publishes;  // packet id -> message seq
-  // Packet id -> (filter, request serial), so each SUBACK/UNSUBACK is paired with its request.
-  std::unordered_map<std::uint16_t, std::pair<std::uint16_t, std::uint32_t>> subscribes;
-  std::unordered_map<std::uint16_t, std::pair<std::uint16_t, std::uint32_t>> unsubscribes;
-  std::uint32_t next_request = 0;
+  client_ledger ledger;  // packet ids -> the messages and requests they belong to
 };
-
-template <class T>
-bool parse_number(std::string_view s, T& out) {
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && end == s.data() + s.size();
-}
-
-// Clean Session / Clean Start of the CONNECT at the front of `bytes` (flags byte after the
-// protocol name and level).
-std::optional<bool> connect_clean_flag(std::span<const std::uint8_t> bytes, std::size_t& size) {
-  if (bytes.size() < 2 || bytes[0] != 0x10) return std::nullopt;
-  std::size_t remaining = 0;
-  std::size_t pos = 1;
-  for (unsigned shift = 0; pos < bytes.size() && shift <= 21; shift += 7) {
-    std::uint8_t b = bytes[pos++];
-    remaining |= std::size_t{b & 0x7Fu} << shift;
-    if ((b & 0x80) == 0) break;
-  }
-  size = pos + remaining;
-  if (pos + 2 > bytes.size()) return std::nullopt;
-  std::size_t name_len = (std::size_t{bytes[pos]} << 8) | bytes[pos + 1];
-  std::size_t flags_at = pos + 2 + name_len + 1;
-  if (flags_at >= bytes.size()) return std::nullopt;
-  return (bytes[flags_at] & 0x02) != 0;
-}
 
 }  // namespace
 
@@ -157,13 +129,6 @@ struct sim_world::impl {
     hist->add(std::move(r));
   }
   bool budget_left() const { return q.events_run() < opts.events_max; }
-
-  std::uint16_t topic_index(std::string_view topic) const {
-    for (std::size_t i = 0; i < opts.topics.size(); ++i) {
-      if (opts.topics[i] == topic) return static_cast<std::uint16_t>(i);
-    }
-    return static_cast<std::uint16_t>(opts.topics.size());
-  }
 
   link_params draw_link() {
     link_params l;
@@ -651,16 +616,23 @@ struct sim_world::impl {
 
   void flush_client(node& n) {
     for (mqtt::client::event& e : n.core->take_events()) {
-      std::visit([&](auto& ev) { on_client_event(n, ev); }, e);
       // Bytes and closes are the world's own business (and most of the events).
-      const bool wire = std::holds_alternative<mqtt::client::send_bytes>(e) ||
-                        std::holds_alternative<mqtt::client::close_transport>(e);
-      if (!wire && n.hooks.event) n.hooks.event(n.id, e);
+      if (auto* b = std::get_if<mqtt::client::send_bytes>(&e)) {
+        on_send_bytes(n, *b);
+        continue;
+      }
+      if (std::holds_alternative<mqtt::client::close_transport>(e)) {
+        on_close_transport(n);
+        continue;
+      }
+      const bool clean = n.conn != 0 && conn(n.conn).clean_start;
+      if (auto r = event_record(n.id, n.ledger, e, n.conn, clean, opts.topics)) add(std::move(*r));
+      if (n.hooks.event) n.hooks.event(n.id, e);
     }
     arm_client_timer(n);
   }
 
-  void on_client_event(node& n, mqtt::client::send_bytes& e) {
+  void on_send_bytes(node& n, const mqtt::client::send_bytes& e) {
     if (n.conn == 0) return;
     connection& c = conn(n.conn);
     if (c.connect_size == 0) {
@@ -673,7 +645,7 @@ struct sim_world::impl {
     push(c, true, e.bytes);
   }
 
-  void on_client_event(node& n, mqtt::client::close_transport&) {
+  void on_close_transport(node& n) {
     if (n.conn == 0) return;
     connection& c = conn(n.conn);
     if (n.disconnect_requested) {
@@ -684,73 +656,6 @@ struct sim_world::impl {
     c.client_open = false;
     n.conn = 0;
     push_fin(c, true);
-  }
-
-  void on_client_event(node& n, mqtt::client::connected& e) {
-    add(record{.kind = record_kind::connected, .node = n.id, .conn = n.conn,
-               .reason = e.reason_code, .session_present = e.session_present,
-               .clean_start = n.conn != 0 && conn(n.conn).clean_start});
-  }
-
-  void on_client_event(node& n, mqtt::client::connection_lost&) {
-    add(record{.kind = record_kind::connection_lost, .node = n.id});
-  }
-
-  void on_client_event(node& n, mqtt::client::message_received& e) {
-    record r;
-    r.kind = record_kind::delivered;
-    r.node = n.id;
-    r.topic = topic_index(e.msg.topic);
-    r.qos = static_cast<std::uint8_t>(e.msg.qos);
-    r.retain = e.msg.retain;
-    r.dup = e.msg.dup;
-    // Payloads name what they carry: "m<publisher>.<seq>" a message, "w<conn>" a will.
-    std::string_view p = e.msg.payload;
-    if (p.size() > 1 && p[0] == 'w') {
-      parse_number(p.substr(1), r.conn);
-    } else if (p.size() > 1 && p[0] == 'm') {
-      std::size_t dot = p.find('.');
-      if (dot != std::string_view::npos) {
-        parse_number(p.substr(1, dot - 1), r.publisher);
-        parse_number(p.substr(dot + 1), r.seq);
-      }
-    }
-    add(std::move(r));
-  }
-
-  void on_client_event(node& n, mqtt::client::publish_completed& e) {
-    auto it = n.publishes.find(e.packet_id);
-    if (it == n.publishes.end()) return;
-    add(record{.kind = record_kind::publish_acked, .node = n.id, .seq = it->second,
-               .reason = e.reason_code});
-    n.publishes.erase(it);
-  }
-
-  void on_client_event(node& n, mqtt::client::subscribed& e) {
-    auto it = n.subscribes.find(e.packet_id);
-    if (it == n.subscribes.end()) return;
-    std::uint8_t code = e.reason_codes.empty() ? 0x80 : e.reason_codes.front();
-    add(record{.kind = record_kind::subscribe_acked, .node = n.id, .seq = it->second.second,
-               .filter = it->second.first, .reason = code});
-    n.subscribes.erase(it);
-  }
-
-  void on_client_event(node& n, mqtt::client::unsubscribed& e) {
-    auto it = n.unsubscribes.find(e.packet_id);
-    if (it == n.unsubscribes.end()) return;
-    add(record{.kind = record_kind::unsubscribe_acked, .node = n.id, .seq = it->second.second,
-               .filter = it->second.first});
-    n.unsubscribes.erase(it);
-  }
-
-  void on_client_event(node&, mqtt::client::disconnected_by_server&) {}
-
-  void on_client_event(node& n, mqtt::client::protocol_violation& e) {
-    record r;
-    r.kind = record_kind::protocol_violation;
-    r.node = n.id;
-    r.text = e.text + (e.statement.empty() ? "" : " (" + std::string(e.statement.text()) + ")");
-    add(std::move(r));
   }
 
   void arm_client_timer(node& n) {
@@ -781,32 +686,28 @@ struct sim_world::impl {
   }
 
   std::optional<std::uint16_t> client_publish(node& n, mqtt::client::message&& m, std::uint32_t seq) {
-    add(record{.kind = record_kind::publish_invoked, .node = n.id, .seq = seq,
-               .topic = topic_index(m.topic), .qos = static_cast<std::uint8_t>(m.qos),
-               .retain = m.retain});
+    add(n.ledger.publish_invoked(n.id, seq, m, opts.topics));
     std::optional<std::uint16_t> id = n.core->publish(std::move(m), now());
-    if (id && *id != 0) n.publishes[*id] = seq;
+    n.ledger.published(id, seq);
     flush_client(n);
     return id;
   }
 
   std::optional<std::uint16_t> client_subscribe(node& n, mqtt::client::subscription_request&& r,
                                                 std::uint16_t filter) {
-    const std::uint32_t serial = n.next_request++;
-    add(record{.kind = record_kind::subscribe_invoked, .node = n.id, .seq = serial,
-               .filter = filter, .qos = static_cast<std::uint8_t>(r.max_qos)});
+    const record invoked = n.ledger.subscribe_invoked(n.id, filter, static_cast<std::uint8_t>(r.max_qos));
+    add(invoked);
     std::optional<std::uint16_t> id = n.core->subscribe({std::move(r)}, std::nullopt, now());
-    if (id) n.subscribes[*id] = {filter, serial};
+    n.ledger.requested(true, id, invoked);
     flush_client(n);
     return id;
   }
 
   std::optional<std::uint16_t> client_unsubscribe(node& n, std::string&& f, std::uint16_t filter) {
-    const std::uint32_t serial = n.next_request++;
-    add(record{.kind = record_kind::unsubscribe_invoked, .node = n.id, .seq = serial,
-               .filter = filter});
+    const record invoked = n.ledger.unsubscribe_invoked(n.id, filter);
+    add(invoked);
     std::optional<std::uint16_t> id = n.core->unsubscribe({std::move(f)}, now());
-    if (id) n.unsubscribes[*id] = {filter, serial};
+    n.ledger.requested(false, id, invoked);
     flush_client(n);
     return id;
   }
