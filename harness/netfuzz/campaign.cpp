@@ -29,7 +29,7 @@
 
 #include "mqtt/codec/decoder.hpp"
 #include "mqtt/codec/encoder.hpp"
-#include "netfuzz/broker_process.hpp"
+#include "real/broker_process.hpp"
 #include "netfuzz/differential.hpp"
 #include "netfuzz/finding_file.hpp"
 #include "netfuzz/generator.hpp"
@@ -39,6 +39,11 @@
 #include "transport/event_loop.hpp"
 
 namespace harness::netfuzz {
+
+using real::broker_process;
+using real::process_end;
+using real::resident_kib;
+using real::sanitizer_kind;
 namespace {
 
 namespace codec = mqtt::codec;

@@ -6,11 +6,16 @@
 #include <chrono>
 #include <thread>
 
-#include "netfuzz/broker_process.hpp"
+#include "real/broker_process.hpp"
 #include "netfuzz/campaign.hpp"
 #include "netfuzz/differential.hpp"
 
 namespace harness::netfuzz {
+
+using real::broker_process;
+using real::process_end;
+using real::resident_kib;
+using real::sanitizer_kind;
 
 replay_result replay(const finding_file& f, const replay_options& o) {
   replay_result r;

@@ -1,4 +1,4 @@
-// A broker the fuzzer starts itself (--spawn "COMMAND"): `{port}` in the command becomes a
+// A broker the harness starts itself (fuzz and chaos --spawn "COMMAND"): `{port}` in the command becomes a
 // free loopback port; the process runs under /bin/sh -c "exec COMMAND" so its pid is the
 // broker's; stdout and stderr go to a log file whose tail is kept with a finding (sanitizer
 // reports). POSIX only; no Asio.
@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-namespace harness::netfuzz {
+namespace harness::real {
 
 struct process_end {
   bool signalled = false;
@@ -34,9 +34,11 @@ class broker_process {
   broker_process(const broker_process&) = delete;
   broker_process& operator=(const broker_process&) = delete;
 
-  // Starts it on a fresh port and waits until the port accepts connections (up to 15 s).
-  // Returns what went wrong, or nullopt.
-  std::optional<std::string> start();
+  // Starts it on `port` (0: a fresh one) and waits until the port accepts connections (up
+  // to 15 s). Returns what went wrong, or nullopt.
+  std::optional<std::string> start(std::uint16_t port = 0);
+  // SIGKILL at once, as a crash: nothing is flushed or closed cleanly.
+  process_end kill();
   // SIGTERM, up to 10 s for it to exit (a sanitizer's leak check runs then), then SIGKILL.
   process_end stop();
   // Whether it has exited, without waiting; the status once it has.
@@ -59,4 +61,4 @@ class broker_process {
   std::optional<process_end> status_;
 };
 
-}  // namespace harness::netfuzz
+}  // namespace harness::real

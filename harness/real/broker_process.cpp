@@ -1,5 +1,5 @@
 // fork/exec of the spawned broker, its log, its exit, its memory.
-#include "netfuzz/broker_process.hpp"
+#include "real/broker_process.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -15,7 +15,7 @@
 #include <sstream>
 #include <thread>
 
-namespace harness::netfuzz {
+namespace harness::real {
 namespace {
 
 bool port_accepts(std::uint16_t port) {
@@ -92,11 +92,11 @@ broker_process::~broker_process() {
 
 std::string broker_process::log_path() const { return log_dir_ + "/broker-" + std::to_string(starts_) + ".log"; }
 
-std::optional<std::string> broker_process::start() {
+std::optional<std::string> broker_process::start(std::uint16_t port) {
   if (pid_ > 0 && !status_) stop();
   ++starts_;
   status_.reset();
-  port_ = free_loopback_port();
+  port_ = port != 0 ? port : free_loopback_port();
   if (port_ == 0) return "no free loopback port";
   command_line_ = command_;
   for (auto at = command_line_.find("{port}"); at != std::string::npos; at = command_line_.find("{port}", at)) {
@@ -137,6 +137,15 @@ std::optional<process_end> broker_process::exited() {
   return status_;
 }
 
+process_end broker_process::kill() {
+  if (status_ || pid_ <= 0) return status_.value_or(process_end{});
+  ::kill(pid_, SIGKILL);
+  int w = 0;
+  ::waitpid(pid_, &w, 0);
+  status_ = status_of(w);
+  return *status_;
+}
+
 process_end broker_process::stop() {
   if (status_ || pid_ <= 0) return status_.value_or(process_end{});
   ::kill(pid_, SIGTERM);
@@ -160,4 +169,4 @@ std::string broker_process::log_tail(std::size_t bytes_max) const {
   return all.size() > bytes_max ? all.substr(all.size() - bytes_max) : all;
 }
 
-}  // namespace harness::netfuzz
+}  // namespace harness::real
