@@ -8,6 +8,7 @@
 #ifdef MQTT_HARNESS_REAL_TARGETS
 #include "cli/fuzz_command.hpp"
 #include "cli/proxy_command.hpp"
+#include "cli/chaos_command.hpp"
 #endif
 #include "cli/rules_command.hpp"
 #include "cli/run_command.hpp"
@@ -30,6 +31,7 @@ constexpr std::string_view usage =
     "  shrink    reduce a failing replay file to fewer faults and a shorter chaos phase\n"
     "  fuzz      fuzz a broker over the network: crash, hang, memory and violation oracles\n"
     "  proxy     a fault-injecting TCP proxy in front of a broker (latency, resets, partitions, ...)\n"
+    "  chaos     the simulator's workloads and checkers on a real broker, faults through proxies\n"
     "Run 'mqtt-harness COMMAND --help' for a command's options.\n";
 
 }  // namespace
@@ -52,6 +54,7 @@ int main(int argc, char** argv) {
 #ifdef MQTT_HARNESS_REAL_TARGETS
   if (command == "fuzz") return harness::cli::fuzz_command(rest);
   if (command == "proxy") return harness::cli::proxy_command(rest);
+  if (command == "chaos") return harness::cli::chaos_command(rest);
   if (command == "replay" && harness::cli::is_fuzz_replay(rest)) return harness::cli::fuzz_replay_command(rest);
 #endif
   if (command == "replay") return harness::cli::replay_command(rest);

@@ -249,6 +249,9 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
       connection_record r;
       r.number = l->number;
       r.opened_ms = now_ms();
+      error_code pe;
+      const auto peer = l->client.remote_endpoint(pe);
+      r.client_port = pe ? 0 : peer.port();
       records_.push_back(r);
       l->record_index = records_.size() - 1;
     }
@@ -490,6 +493,7 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
   void delivered(link& l, pipe_state& p, const std::vector<std::uint8_t>& bytes) {
     p.delivered += bytes.size();
     const bool up = p.dir == direction::up;
+    if (o_.on_written) o_.on_written(l.number, up, bytes, now_us());
     edit(l, [&](connection_record& r) { (up ? r.bytes_up : r.bytes_down) += bytes.size(); });
     if (!up || !l.decoding) return;
     auto e = l.decoder.feed(bytes, [&](const mqtt::codec::packet& pk) {
@@ -645,7 +649,8 @@ std::string to_json_text(const connection_record& r) {
     }
     return out + "\"";
   };
-  std::string s = "{\"connection\": " + std::to_string(r.number) + ", \"opened_ms\": " + std::to_string(r.opened_ms) +
+  std::string s = "{\"connection\": " + std::to_string(r.number) + ", \"client_port\": " + std::to_string(r.client_port) +
+                  ", \"opened_ms\": " + std::to_string(r.opened_ms) +
                   ", \"ended_ms\": " + std::to_string(r.ended_ms) + ", \"bytes_up\": " + std::to_string(r.bytes_up) +
                   ", \"bytes_down\": " + std::to_string(r.bytes_down) +
                   ", \"upstream_connected\": " + (r.upstream_connected ? "true" : "false") +

@@ -9,7 +9,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +29,11 @@ struct proxy_options {
   // The zero of the records' *_us times (a caller's own clock, so that its events and the
   // proxy's can be put in one order); unset: when the proxy was made.
   std::optional<std::chrono::steady_clock::time_point> origin;
+  // Sees what the proxy writes: to the broker (`to_broker`) and to the client, on connection
+  // `number`, at microseconds since `origin`; called on the proxy's thread (for a pcap of the
+  // broker's side). Empty: nobody.
+  std::function<void(std::uint64_t number, bool to_broker, std::span<const std::uint8_t> bytes, std::uint64_t at_us)>
+      on_written;
 };
 
 // Bounds: bytes held in one direction of one connection before the proxy stops reading from
@@ -38,6 +45,7 @@ inline constexpr std::size_t proxy_records_max = 100'000;
 struct connection_record {
   std::uint64_t number = 0;    // 1, 2, ... in accept order
   std::uint64_t opened_ms = 0;  // since the proxy started
+  std::uint16_t client_port = 0;  // the client's TCP port (its connection's local port)
   std::uint64_t ended_ms = 0;   // 0 while open
   std::uint64_t bytes_up = 0, bytes_down = 0;  // delivered to the broker, to the client
   bool upstream_connected = false;

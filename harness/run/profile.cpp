@@ -123,7 +123,7 @@ profile_result parse_profile(const std::string& text, const std::string& path) {
   p.file = path;
   reader r{path, {}};
   auto fail = [&] { return profile_result{std::nullopt, r.error}; };
-  if (!r.check_keys(root, {"name", "versions", "time_factor", "default_within_ms", "capabilities", "credentials", "auth", "acl", "target"}, "")) return fail();
+  if (!r.check_keys(root, {"name", "versions", "time_factor", "default_within_ms", "capabilities", "credentials", "auth", "acl", "target", "restart"}, "")) return fail();
   if (!r.get(root, "name", p.name) || !r.get(root, "time_factor", p.time_factor) || !r.get(root, "default_within_ms", p.default_within_ms)) return fail();
   if (p.time_factor <= 0 || p.time_factor > 100) return {std::nullopt, path + ": time_factor must be above 0 and at most 100"};
   if (const toml::array* vs = root["versions"].as_array()) {
@@ -174,6 +174,13 @@ profile_result parse_profile(const std::string& text, const std::string& path) {
   }
   if (const toml::table* c = root["acl"].as_table()) {
     if (!r.check_keys(*c, {"denied_topic"}, "acl") || !r.get(*c, "denied_topic", p.denied_topic)) return fail();
+  }
+  if (const toml::table* c = root["restart"].as_table()) {
+    if (!r.check_keys(*c, {"crash", "command"}, "restart") || !r.get(*c, "crash", p.crash_command) ||
+        !r.get(*c, "command", p.restart_command)) return fail();
+    if (p.crash_command.has_value() != p.restart_command.has_value()) {
+      return {std::nullopt, path + ": [restart] crash and command go together"};
+    }
   }
   if (const toml::table* c = root["target"].as_table()) {
     if (!r.check_keys(*c, {"tcp", "ws", "tls", "wss"}, "target")) return fail();

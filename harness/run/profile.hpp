@@ -57,6 +57,11 @@ struct profile {
   bool anonymous = true;
   std::optional<std::string> denied_topic;
 
+  // [restart]: shell commands ({port} becomes the broker's TCP port) that crash the broker
+  // (`crash`, e.g. a SIGKILL) and bring it back where it was (`command`, returning once it
+  // listens), for chaos runs' broker-crash faults and scenarios that restart the broker.
+  std::optional<std::string> crash_command;
+  std::optional<std::string> restart_command;
   // [target]: URLs by transport name (tcp, ws, tls, wss)
   std::map<std::string, std::string> urls;
 

@@ -199,5 +199,6 @@ bool connection::is_open() const { return core_->is_open(); }
 std::size_t connection::queued_bytes() const { return core_->queued_bytes(); }
 const upgrade_answer& connection::upgrade() const { return core_->upgrade(); }
 const endpoint& connection::where() const { return core_->where(); }
+std::uint16_t connection::local_port() const { return core_->local_port(); }
 
 }  // namespace harness::transport

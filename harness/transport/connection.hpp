@@ -87,6 +87,9 @@ class connection {
   std::size_t queued_bytes() const;   // accepted by write() and not yet written out
   const upgrade_answer& upgrade() const;  // ws/wss only
   const endpoint& where() const;
+  // The local TCP port once the TCP connect succeeded (0 before, and after the end), so a
+  // proxy's record of the connection can be matched with it.
+  std::uint16_t local_port() const;
 
  private:
   std::shared_ptr<detail::connection_core> core_;

@@ -79,6 +79,11 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
   std::size_t queued_bytes() const { return queued_bytes_; }
   const upgrade_answer& upgrade() const { return upgrade_; }
   const endpoint& where() const { return where_; }
+  std::uint16_t local_port() {
+    error_code ec;
+    const auto at = socket().local_endpoint(ec);
+    return ec ? 0 : at.port();
+  }
 
  protected:
   asio::io_context& io() { return loop_->io; }

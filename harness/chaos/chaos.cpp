@@ -1,0 +1,245 @@
+// run_chaos: see chaos.hpp. The run's folder: summary.json (verdict per rule, violations
+// with their evidence, what the world did), history.txt (every record, formatted as the
+// simulator prints them), proxy-records.jsonl (each node's proxy records), clients.pcap
+// (between the clients and their proxies) and broker.pcap (between the proxies and the
+// broker), replay.json (seed, workload, profile, durations and the schedule), log.txt.
+#include "chaos/chaos.hpp"
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <algorithm>
+
+#include "real/broker_process.hpp"
+#include "report/pcap.hpp"
+#include "sim/run.hpp"
+#include "sim/workload.hpp"
+#include "sim/workload_driver.hpp"
+
+namespace harness::chaos {
+namespace {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+// Both sides' traffic into two pcap files, from the world's thread and the proxies'.
+class pcap_tap final : public traffic_tap {
+ public:
+  pcap_tap(const fs::path& clients, const fs::path& broker)
+      : clients_out_(clients, std::ios::binary | std::ios::trunc),
+        broker_out_(broker, std::ios::binary | std::ios::trunc),
+        clients_(clients_out_),
+        broker_(broker_out_) {}
+
+  void data(bool broker_side, conn_id conn, node_id node, bool from_client, std::span<const std::uint8_t> bytes,
+            std::uint64_t at_us) override {
+    std::lock_guard lock(m_);
+    report::pcap_writer& w = broker_side ? broker_ : clients_;
+    auto& open = broker_side ? broker_open_ : clients_open_;
+    if (open.insert(conn).second) w.open(conn, node, at_us);
+    w.data(conn, from_client, bytes, at_us);
+  }
+
+ private:
+  std::mutex m_;
+  std::ofstream clients_out_, broker_out_;
+  report::pcap_writer clients_, broker_;
+  std::set<conn_id> clients_open_, broker_open_;
+};
+
+std::string fill_port(std::string command, std::uint16_t port) {
+  for (auto at = command.find("{port}"); at != std::string::npos; at = command.find("{port}", at)) {
+    command.replace(at, 6, std::to_string(port));
+  }
+  return command;
+}
+
+std::optional<std::string> run_shell(const std::string& command) {
+  const int st = std::system(command.c_str());
+  if (st != 0) return "'" + command + "' exited with status " + std::to_string(st);
+  return std::nullopt;
+}
+
+json::object violation_json(const check::violation& v) {
+  json::object o;
+  o["rule"] = v.rule;
+  o["statement"] = v.statement;
+  o["message"] = v.message;
+  json::array ev;
+  for (const std::string& e : v.evidence) ev.push_back(json::string(e));
+  o["evidence"] = std::move(ev);
+  return o;
+}
+
+}  // namespace
+
+chaos_result run_chaos(const chaos_options& o) {
+  chaos_result res;
+  const auto started = std::chrono::steady_clock::now();
+  auto log = [&](const std::string& s) {
+    if (o.log) o.log(s);
+  };
+  const sim::workload* load = sim::find_workload(o.workload);
+  const sim::fault_profile* profile = sim::find_fault_profile(o.faults);
+  if (!load || !profile) {
+    res.error = !load ? "unknown workload '" + o.workload + "'" : "unknown fault profile '" + o.faults + "'";
+    return res;
+  }
+  std::error_code ec;
+  fs::create_directories(o.out_dir, ec);
+  if (ec) {
+    res.error = "cannot make " + o.out_dir + ": " + ec.message();
+    return res;
+  }
+  std::ofstream log_file(fs::path(o.out_dir) / "log.txt", std::ios::trunc);
+  auto world_log = [&](const std::string& s) {
+    log_file << s << "\n";
+    log(s);
+  };
+
+  // The broker.
+  std::optional<real::broker_process> spawned;
+  std::uint16_t port = o.port;
+  broker_control control;
+  if (!o.spawn.empty()) {
+    spawned.emplace(o.spawn, o.out_dir);
+    if (auto e = spawned->start()) {
+      res.error = "the broker did not start: " + *e;
+      return res;
+    }
+    port = spawned->port();
+    control.crash = [&]() -> std::optional<std::string> {
+      spawned->kill();
+      return std::nullopt;
+    };
+    control.restart = [&, port]() { return spawned->start(port); };
+    world_log("started " + spawned->command_line() + " (pid " + std::to_string(spawned->pid()) + ")");
+  } else if (!o.crash_command.empty() && !o.restart_command.empty()) {
+    control.crash = [cmd = fill_port(o.crash_command, port)] { return run_shell(cmd); };
+    control.restart = [cmd = fill_port(o.restart_command, port)] { return run_shell(cmd); };
+  }
+
+  res.schedule = o.schedule ? *o.schedule
+                            : sim::draw_schedule(*profile, o.seed, o.chaos_ms, static_cast<std::uint32_t>(load->clients.size()));
+  pcap_tap tap(fs::path(o.out_dir) / "clients.pcap", fs::path(o.out_dir) / "broker.pcap");
+  check::history h;
+  real_world_options wo;
+  wo.broker_port = port;
+  wo.broker_host = o.spawn.empty() ? o.host : "127.0.0.1";
+  wo.seed = o.seed;
+  wo.latency_max_ms = profile->latency_max_ms;
+  wo.topics = load->topics;
+  wo.history = &h;
+  wo.broker = control;
+  wo.credentials = o.credentials;
+  wo.traffic = &tap;
+  wo.log = world_log;
+  {
+    real_world world(wo);
+    sim::workload_driver<real_world> driver(world, *load, res.schedule, o.chaos_ms, o.drain_ms, o.seed);
+    if (auto e = world.start()) {
+      res.error = *e;
+      return res;
+    }
+    res.started = true;
+    log("chaos phase " + std::to_string(static_cast<double>(o.chaos_ms) / 1000.0) + " s, then heal and a drain of " +
+        std::to_string(static_cast<double>(o.drain_ms) / 1000.0) + " s; " + std::to_string(res.schedule.size()) + " faults scheduled");
+    driver.run();
+    world.finish();
+    res.counts = world.stats();
+    std::ofstream(fs::path(o.out_dir) / "proxy-records.jsonl", std::ios::trunc) << world.proxy_records_jsonl();
+  }
+  if (spawned) {
+    const real::process_end end = spawned->stop();
+    world_log("stopped the broker: " + end.text());
+  }
+
+  // The verdict.
+  check::run_facts facts = sim::facts_of(*load);
+  res.violations = check::check_history(h, facts);
+  res.records = h.records().size();
+  for (const check::rule_info& r : check::rules()) {
+    rule_verdict v;
+    v.rule = std::string(r.name);
+    for (const check::violation& x : res.violations) v.violations += x.rule == v.rule ? 1 : 0;
+    if (r.id == check::rule_id::event_budget) {
+      v.verdict = "not judged: a real-time run has no event budget";
+    } else if (r.id == check::rule_id::raw_not_closed && std::none_of(load->clients.begin(), load->clients.end(),
+                                                                           [](const sim::client_spec& c) { return !c.raw.empty(); })) {
+      v.verdict = "not judged: the workload has no raw peer";
+    } else if (r.id == check::rule_id::shared_duplicate || r.id == check::rule_id::shared_lost) {
+      const bool shared = std::any_of(load->clients.begin(), load->clients.end(), [](const sim::client_spec& c) {
+        return std::any_of(c.subscriptions.begin(), c.subscriptions.end(), [](const auto& s) { return !s.share_group.empty(); });
+      });
+      v.verdict = shared ? (v.violations ? "violated" : "held") : "not judged: the workload has no shared subscription";
+    } else {
+      v.verdict = v.violations ? "violated" : "held";
+    }
+    res.rules.push_back(std::move(v));
+  }
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  // The folder.
+  {
+    std::ofstream hist(fs::path(o.out_dir) / "history.txt", std::ios::trunc);
+    for (const check::record& r : h.records()) hist << check::format_record(r, facts) << "\n";
+  }
+  sim::replay_file rf;
+  rf.config.seed = o.seed;
+  rf.config.workload = o.workload;
+  rf.config.profile = o.faults;
+  rf.config.chaos_ms = o.chaos_ms;
+  rf.config.drain_ms = o.drain_ms;
+  rf.config.schedule = res.schedule;
+  rf.first_rule = res.violations.empty() ? "" : res.violations.front().rule;
+  json::object replay = json::parse(sim::to_json(rf)).as_object();
+  replay["real_target"] = o.target_name;
+  replay["re_driven"] =
+      "a chaos run is re-driven from its seed and schedule (the same workload, the same faults at the same "
+      "times), not replayed bit for bit: the real broker and the sockets decide the bytes and the timing, so a "
+      "violation may need several runs to show again";
+  std::ofstream(fs::path(o.out_dir) / "replay.json", std::ios::trunc) << json::serialize(replay) << "\n";
+
+  json::object s;
+  s["target"] = o.target_name;
+  s["workload"] = o.workload;
+  s["faults"] = o.faults;
+  s["seed"] = o.seed;
+  s["chaos_ms"] = o.chaos_ms;
+  s["drain_ms"] = o.drain_ms;
+  s["seconds"] = res.seconds;
+  s["records"] = res.records;
+  s["faults_scheduled"] = res.schedule.size();
+  s["faults_applied"] = res.counts.faults_applied;
+  s["faults_skipped"] = res.counts.faults_skipped;
+  s["broker_crashes"] = res.counts.broker_crashes;
+  s["connections"] = res.counts.connections;
+  s["passed"] = res.violations.empty();
+  json::array rules;
+  for (const rule_verdict& v : res.rules) {
+    json::object r;
+    r["rule"] = v.rule;
+    r["verdict"] = v.verdict;
+    r["violations"] = v.violations;
+    rules.push_back(std::move(r));
+  }
+  s["rules"] = std::move(rules);
+  json::array vs;
+  for (const check::violation& v : res.violations) vs.push_back(violation_json(v));
+  s["violations"] = std::move(vs);
+  s["re_driven"] = replay["re_driven"];
+  std::ofstream(fs::path(o.out_dir) / "summary.json", std::ios::trunc) << json::serialize(s) << "\n";
+  return res;
+}
+
+int exit_status(const chaos_result& r) {
+  if (!r.started) return 2;
+  return r.violations.empty() ? 0 : 1;
+}
+
+}  // namespace harness::chaos
