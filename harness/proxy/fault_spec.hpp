@@ -19,7 +19,7 @@ enum class fault_type : std::uint8_t {
   slice,          // chunks cut into writes of at most `bytes`, `delay_ms` apart
   stall,          // each connection stops for `ms` once, then goes on (TCP retransmitting a loss)
   reset,          // after `bytes` more bytes, both ends get a RST
-  black_hole,     // nothing passes any more, no RST: only keep alive can tell
+  black_hole,     // nothing passes any more, no FIN, no RST: only keep alive can tell
   half_open,      // one end (`broker_end`: the broker, else the client) gets a RST, the other nothing
   partition,      // nothing passes for `ms` (0: until cleared), then all of it does; new
                   // connections wait too

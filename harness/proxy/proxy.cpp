@@ -404,6 +404,13 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
     pump(l, p);
   }
 
+  bool black_holed(const link& l, const pipe_state& p) {
+    for (const active_fault& a : faults_for(l)) {
+      if (a.f.type == fault_type::black_hole && applies(a.f.dir, p.dir)) return true;
+    }
+    return false;
+  }
+
   // Chunks held by a partition until cleared go once no partition holds them.
   void release_held(link& l, pipe_state& p) {
     if (p.queue.empty() || p.queue.front().ready_ms != held_forever) return;
@@ -426,7 +433,8 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
     const bool to_broker = p.dir == direction::up;
     if (to_broker ? l->broker_dead : l->client_dead) return;
     if (p.queue.empty()) {
-      if (p.eof && !p.shut) {
+      // A black hole swallows the FIN too: only keep alive can tell the other end.
+      if (p.eof && !p.shut && !black_holed(*l, p)) {
         p.shut = true;
         if (to_broker) broker_side_ended(*l, "proxy closed");
         error_code ec;

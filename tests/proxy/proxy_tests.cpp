@@ -194,6 +194,16 @@ BOOST_AUTO_TEST_CASE(refuse_and_black_hole) {
   BOOST_TEST(closed.empty());  // still open: nobody is told
 }
 
+BOOST_AUTO_TEST_CASE(a_black_hole_swallows_the_fin) {
+  proxied_broker b;
+  client c(b.proxy.port());
+  c.connect_ok();
+  b.proxy.add_fault(parsed("black-hole"));
+  ::shutdown(c.fd, SHUT_WR);
+  std::this_thread::sleep_for(300ms);
+  BOOST_TEST(b.proxy.records().front().broker_ended_us == 0u);  // the broker was not told
+}
+
 BOOST_AUTO_TEST_CASE(partition_holds_bytes_until_it_heals) {
   proxied_broker b;
   client c(b.proxy.port());

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# mqtt-harness chaos as a user runs it, one case per CTest test:
+#   chaos_test.sh CASE HARNESS BROKER OUT
+# usage    bad command lines exit 2 with a reason
+# crash    a bounded run of the crash profile on mqtt-ref-broker (SIGKILL and restarts through
+#          --spawn, client crashes with and without their host) holds every rule, and writes
+#          the run's folder (summary, history, both pcaps, replay)
+# will     a black hole on a will-carrying client: only the broker's keep alive ends the
+#          connection, and its will reaches the watcher (BROKER: mqtt-ref-broker)
+# planted  the same run on mqtt-ref-broker-planted with no-will-on-keepalive-timeout: the will
+#          is missing, exit 1, the rule and its statement named (BROKER: the planted broker)
+set -uo pipefail
+case_name=$1 harness=$2 broker=$3 out=$4
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$out" && mkdir -p "$out"
+fail() { echo "FAIL: $*"; exit 1; }
+
+run() {  # run NAME ARGS...: the command's status in $status, its output in $out/NAME.out
+  local name=$1
+  shift
+  timeout 180 "$harness" chaos "$@" >"$out/$name.out" 2>"$out/$name.err"
+  status=$?
+  cat "$out/$name.out"
+}
+
+case "$case_name" in
+  usage)
+    run none -q
+    ((status == 2)) || fail "no target: exit $status"
+    grep -q "give --target URL or --spawn CMD" "$out/none.err" || fail "no reason given"
+    run ws --target ws://127.0.0.1:1/mqtt -q
+    ((status == 2)) && grep -q "only tcp://" "$out/ws.err" || fail "ws target: exit $status"
+    run remote --target tcp://192.0.2.1:1883 -q
+    ((status == 2)) && grep -q "not a loopback address" "$out/remote.err" || fail "remote target: exit $status"
+    run noport --spawn "$broker" -q
+    ((status == 2)) && grep -q "needs {port}" "$out/noport.err" || fail "spawn without {port}: exit $status"
+    run badfaults --spawn "$broker -p {port}" --faults nonsense -q --out "$out/bad"
+    ((status == 2)) && grep -q "unknown fault profile" "$out/badfaults.err" || fail "unknown profile: exit $status"
+    ;;
+  crash)
+    run crash --spawn "$broker -p {port}" --faults crash --seed 1 --duration 12 --drain 10 --out "$out/run" -q
+    ((status == 0)) || fail "the crash run on mqtt-ref-broker: exit $status"
+    grep -q "every rule held" "$out/crash.out" || fail "no verdict line"
+    python3 - "$out/run" <<'PY' || exit 1
+import json, os, sys
+d = sys.argv[1]
+s = json.load(open(os.path.join(d, "summary.json")))
+assert s["passed"] and not s["violations"], s["violations"]
+assert s["broker_crashes"] >= 1, "the crash profile crashed no broker: %r" % s
+verdicts = {r["rule"]: r["verdict"] for r in s["rules"]}
+assert verdicts["qos1-lost"] == "held" and verdicts["will-missing"] == "held", verdicts
+assert verdicts["event-budget"].startswith("not judged"), verdicts
+for f in ("history.txt", "clients.pcap", "broker.pcap", "replay.json", "proxy-records.jsonl"):
+    assert os.path.getsize(os.path.join(d, f)) > 0, f
+hist = open(os.path.join(d, "history.txt")).read()
+assert "broker-crash" in hist and "broker-restart" in hist and "broker-got-connect" in hist, "history lacks the broker's side"
+r = json.load(open(os.path.join(d, "replay.json")))
+assert r["faults"] and "re-driven" in r["re_driven"], r
+PY
+    ;;
+  will)
+    run will --spawn "$broker -p {port}" --replay "$here/black-hole-will.replay.json" --out "$out/run" -q
+    ((status == 0)) || fail "the black-hole run on mqtt-ref-broker: exit $status"
+    grep -q "broker-conn-end c3 conn=4 (no DISCONNECT)" "$out/run/history.txt" || fail "the broker did not end c3's connection"
+    grep -q "delivered c4 conn=4 topic=will/c3" "$out/run/history.txt" || fail "c3's will did not reach c4"
+    ;;
+  planted)
+    run planted --spawn "$broker --planted-bug no-will-on-keepalive-timeout -p {port}" \
+      --replay "$here/black-hole-will.replay.json" --out "$out/run" -q
+    ((status == 1)) || fail "the planted bug was not caught: exit $status"
+    grep -q "VIOLATION will-missing \[MQTT-3.1.2-8" "$out/planted.out" || fail "no will-missing violation named"
+    ;;
+  *)
+    fail "unknown case $case_name"
+    ;;
+esac
+echo "PASS: $case_name"
