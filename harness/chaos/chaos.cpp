@@ -84,12 +84,23 @@ chaos_result run_chaos(const chaos_options& o) {
   auto log = [&](const std::string& s) {
     if (o.log) o.log(s);
   };
-  const sim::workload* load = sim::find_workload(o.workload);
+  const sim::workload* named = sim::find_workload(o.workload);
   const sim::fault_profile* profile = sim::find_fault_profile(o.faults);
-  if (!load || !profile) {
-    res.error = !load ? "unknown workload '" + o.workload + "'" : "unknown fault profile '" + o.faults + "'";
+  if (!named || !profile) {
+    res.error = !named ? "unknown workload '" + o.workload + "'" : "unknown fault profile '" + o.faults + "'";
     return res;
   }
+  sim::workload local = *named;
+  if (!o.v5) {
+    for (sim::client_spec& c : local.clients) {
+      if (c.version != mqtt::codec::protocol_version::v5) continue;
+      c.version = mqtt::codec::protocol_version::v3_1_1;
+      c.will_delay_s = 0;
+      c.session_expiry_s = 0;
+      for (sim::subscription_spec& sub : c.subscriptions) sub.share_group.clear();  // 5.0 only
+    }
+  }
+  const sim::workload* load = &local;
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);
   if (ec) {

@@ -29,6 +29,9 @@ struct chaos_options {
   std::string crash_command;
   std::string restart_command;
   std::optional<std::pair<std::string, std::string>> credentials;  // every CONNECT's user and password
+  // The broker speaks 5.0 (the profile's versions): without it, the workload's 5.0 clients
+  // run as 3.1.1 clients (Clean Session 0 for the persistent ones, no Will Delay).
+  bool v5 = true;
   std::string workload = "standard";
   std::string faults = "flaky";
   std::uint64_t seed = 1;

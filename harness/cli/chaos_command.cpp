@@ -3,6 +3,7 @@
 // run (harness/chaos/chaos.hpp), its verdict per rule on standard output, its folder in DIR.
 #include "cli/chaos_command.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -88,6 +89,8 @@ int chaos_command(std::span<const std::string_view> args) {
       return 2;
     }
     o.credentials = p.value->connect_credentials();
+    o.v5 = std::find(p.value->versions.begin(), p.value->versions.end(), mqtt::codec::protocol_version::v5) !=
+           p.value->versions.end();
     if (p.value->crash_command) {
       o.crash_command = *p.value->crash_command;
       o.restart_command = *p.value->restart_command;
