@@ -172,6 +172,7 @@ chaos_result run_chaos(const chaos_options& o) {
 
   // The verdict.
   check::run_facts facts = sim::facts_of(*load);
+  facts.broker_keeps_state = o.broker_keeps_state;
   res.violations = check::check_history(h, facts);
   res.records = h.records().size();
   for (const check::rule_info& r : check::rules()) {
@@ -229,6 +230,7 @@ chaos_result run_chaos(const chaos_options& o) {
   s["faults_applied"] = res.counts.faults_applied;
   s["faults_skipped"] = res.counts.faults_skipped;
   s["broker_crashes"] = res.counts.broker_crashes;
+  s["broker_keeps_state"] = o.broker_keeps_state;
   s["connections"] = res.counts.connections;
   s["passed"] = res.violations.empty();
   json::array rules;

@@ -32,6 +32,9 @@ struct chaos_options {
   // The broker speaks 5.0 (the profile's versions): without it, the workload's 5.0 clients
   // run as 3.1.1 clients (Clean Session 0 for the persistent ones, no Will Delay).
   bool v5 = true;
+  // The broker keeps its state across a crash (persistence): the checkers' crash rules then
+  // owe sessions and acknowledged messages across broker-crash faults (check/facts.hpp).
+  bool broker_keeps_state = false;
   std::string workload = "standard";
   std::string faults = "flaky";
   std::uint64_t seed = 1;

@@ -121,7 +121,7 @@ class checker {
       for (message_info& m : nodes_[p].messages) {
         if (!m.invoked) continue;
         sim_ms until = m.acked ? m.acked->at : end_of_time;
-        m.exactly_once_exempt = crash_between(m.invoked->at, until) ||
+        m.exactly_once_exempt = (!f_.broker_keeps_state && crash_between(m.invoked->at, until)) ||
                                 session_start_between(nodes_[p], m.invoked->at, until);
       }
     }
@@ -691,7 +691,7 @@ class checker {
     if (!newest || retained_publishers != 1) return;
     // A QoS 2 message completes locally when a new session starts after its PUBREC, so its
     // acknowledgement can come after a crash that lost it: any crash since the publish counts.
-    if (crash_between(newest->invoked->at, end_of_time)) return;
+    if (!f_.broker_keeps_state && crash_between(newest->invoked->at, end_of_time)) return;
     // The broker holds the last retained PUBLISH it received: `newest` or a later one, or an
     // older one received again after it (a QoS 1 message re-sent after a reconnect is a new
     // publication), which shows as an acknowledgement after `newest` was published.
@@ -715,7 +715,10 @@ class checker {
 
   will_fate expected_will(const conn_info& c) const {
     if (!c.delivered_connect || !c.end) return will_fate::not_published;
-    if (c.end->graceful || c.end->crash) return will_fate::not_published;
+    if (c.end->graceful) return will_fate::not_published;
+    // A broker that keeps its state may publish, after its restart, the will of a connection
+    // its crash ended, or not: the standard names no crash among a will's causes.
+    if (c.end->crash) return f_.broker_keeps_state ? will_fate::undecided : will_fate::not_published;
     const will_facts* will = will_of(c.delivered_connect->conn, c);
     const std::uint32_t delay_s = will ? will->delay_s : 0;
     const sim_ms due = c.end->at + sim_ms{delay_s} * 1000;
@@ -734,7 +737,9 @@ class checker {
     }
     // A broker crash before the will went out loses it (nothing survives a restart).
     for (sim_ms crash : crashes_) {
-      if (crash >= c.end->at && crash < publish_at) return will_fate::not_published;
+      if (crash >= c.end->at && crash < publish_at) {
+        return f_.broker_keeps_state ? will_fate::undecided : will_fate::not_published;
+      }
       if (crash == publish_at) return will_fate::undecided;
     }
     return will_fate::published;
@@ -753,7 +758,7 @@ class checker {
   // arrives; nullopt when a timer race makes either answer right.
   std::optional<bool> session_must_exist(node_id n, const record* cd) const {
     const record* prev = previous_connect(n, cd);
-    if (prev && crash_between(prev->at, cd->at)) return false;
+    if (!f_.broker_keeps_state && prev && crash_between(prev->at, cd->at)) return false;
     // The producer's own answer for this connection comes first.
     if (auto own = f_.connections.find(cd->conn); own != f_.connections.end()) {
       using state = connection_facts::session_state;

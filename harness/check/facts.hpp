@@ -69,6 +69,12 @@ struct run_facts {
   std::vector<std::uint16_t> will_topics;
   std::vector<client_facts> clients;  // record::node indexes these
   std::map<std::uint64_t, connection_facts> connections;  // by record::conn; may be empty
+  // The broker keeps its state across a crash and restart (persistence: sessions,
+  // subscriptions, queued and inflight messages, retained messages): a crash then ends no
+  // session, a QoS 2 flow across it is still owed exactly once, a retained message acknowledged
+  // before it is still owed, and a will lost or pending in it may or may not go out. false: a
+  // crash loses everything (the simulated reference broker).
+  bool broker_keeps_state = false;
   // The run was stopped by its event budget before it finished: the history is incomplete.
   bool event_budget_exhausted = false;
   std::uint64_t events_max = 0;

@@ -49,6 +49,8 @@ int chaos_command(std::span<const std::string_view> args) {
   add_number<std::uint64_t>(app, "--seed", o.seed, 0, UINT64_MAX, "the run's seed (default 1)")->type_name("S");
   app.add_option("--replay", replay_file, "run again from a chaos run's replay.json (seed, workload, faults, schedule)")->type_name("FILE");
   app.add_option("--out", out, "the run's folder (default reports/chaos)")->type_name("DIR");
+  app.add_flag("--broker-keeps-state", o.broker_keeps_state,
+               "the broker persists its state across a crash: sessions and acknowledged messages are owed across broker crashes");
   app.add_flag("--allow-remote", allow_remote, "allow a broker outside loopback");
   app.add_flag("-q,--quiet", quiet, "no progress lines");
   if (auto status = parse(app, args)) return *status;

@@ -471,6 +471,50 @@ BOOST_AUTO_TEST_CASE(a_broker_crash_in_a_qos2_flow_excuses_a_second_delivery) {
   }
 }
 
+// A broker that keeps its state across a crash: the crash ends no session (Session Present 1
+// is owed), and a QoS 2 flow across it is still owed exactly once.
+BOOST_AUTO_TEST_CASE(a_broker_that_keeps_its_state_owes_sessions_across_a_crash) {
+  for (bool keeps : {false, true}) {
+    for (bool session_present : {false, true}) {
+      BOOST_TEST_CONTEXT("keeps state: " << keeps << ", session present " << session_present) {
+        run_builder b;
+        b.facts().broker_keeps_state = keeps;
+        node_id c = b.add(client("c", v5, true));
+        b.connect_first(0, c, 1);
+        b.broker_crash(500, 600, {{c, 1}});
+        b.connect(800, c, 2, false, session_present);
+        b.heal(heal_at);
+        std::vector<violation> found = b.check();
+        const bool fires = keeps != session_present;  // a lost session wants 0, a kept one 1
+        BOOST_TEST(found.size() == (fires ? 1u : 0u), first_of(found));
+        if (!found.empty()) BOOST_TEST(found[0].rule == "session-present");
+      }
+    }
+  }
+  for (bool keeps : {false, true}) {
+    BOOST_TEST_CONTEXT("QoS 2 across a crash, keeps state: " << keeps) {
+      run_builder b;
+      b.facts().broker_keeps_state = keeps;
+      auto [pub, sub] = publisher_and_subscriber(b, v5, true, 2);
+      b.publish_only(100, pub, 0, t_a, 2);
+      b.deliver(110, sub, pub, 0, t_a, 2);
+      b.broker_crash(150, 300, {{pub, 1}, {sub, 2}});
+      b.connect(400, pub, 3, false, keeps);
+      b.connect(400, sub, 4, false, keeps);
+      b.acknowledge(450, pub, 0);
+      b.deliver(460, sub, pub, 0, t_a, 2);
+      b.heal(heal_at);
+      std::vector<violation> found = b.check();
+      if (keeps) {
+        BOOST_TEST_REQUIRE(found.size() == 1u, first_of(found));
+        BOOST_TEST(found[0].rule == "qos2-duplicate");
+      } else {
+        BOOST_TEST(found.empty(), "a rule fired: " << first_of(found));
+      }
+    }
+  }
+}
+
 // Producers that know each connection's will and session (scripted clients) say so per
 // connection; those facts win over the client's.
 BOOST_AUTO_TEST_CASE(a_connection_s_own_will_is_judged_instead_of_its_client_s) {
