@@ -62,6 +62,7 @@ void broker::state::connection_ended(connection& c, close_reason why, clock_ms n
   session& s = *c.sess;
   MQTT_ASSERT(s.conn == c.id);
   s.conn = 0;
+  s.offline_since = now;
   c.alias_maps.reset();  // aliases never outlive the connection (MQTT-3.3.2-7)
 #ifdef MQTT_PLANTED_BUGS
   if (MQTT_PLANTED(*this, reorder_topic)) release_held_back(s, now);  // kept in the queue

@@ -73,6 +73,7 @@ struct session {
   codec::protocol_version version = codec::protocol_version::v3_1_1;
   std::uint32_t expiry_interval_s = 0;
   connection_id conn = 0;  // 0 while offline
+  clock_ms offline_since = 0;  // when conn became 0 (for persistence: expiry and will delay left)
   std::unique_ptr<will_message> pending_will;  // will waiting for its delay after disconnect
   std::uint64_t timer_generation = 0;        // invalidates expiry/will timers on reconnect
 };

@@ -126,6 +126,17 @@ class broker {
   // from a client: retained handling, matching, QoS downgrade.
   void publish(message msg, clock_ms now);
 
+  // Persistence (src/broker/persist.cpp): the durable state as bytes, to be written before the
+  // actions taken since are sent, so that nothing acknowledged is lost in a crash: sessions
+  // (with their subscriptions, inflight and queued messages, QoS 2 packet ids awaiting PUBREL
+  // and pending wills) and retained messages; what lives with a connection is not kept.
+  // Sessions that end with their connection are left out.
+  std::vector<std::uint8_t> save_state(clock_ms now) const;
+  // Into a broker that has no state yet (before any connection): every session offline,
+  // expiry and will-delay timers resumed with the time they had left. The error in words for
+  // a damaged or foreign file (the broker is then unchanged, or partly loaded if the error
+  // came after the whole file was read).
+  std::optional<std::string> load_state(std::span<const std::uint8_t> bytes, clock_ms now);
   // Takes the actions produced so far, oldest first; sends to one connection are coalesced.
   std::vector<action> take_actions();
 
