@@ -131,6 +131,15 @@ line_result parser::broker_setting(std::string_view name, const std::vector<std:
   known = true;
   broker::options& o = cfg.options;
   broker::limits& lim = o.limits;
+  if (name == "persistence") {
+    if (auto e = expect_args(args, 1, 1, "persistence true|false")) return e;
+    return parse_bool(args[0], cfg.persistence);
+  }
+  if (name == "persistence_location" || name == "persistence_file") {
+    if (auto e = expect_args(args, 1, 1, std::string(name) + (name == "persistence_file" ? " NAME" : " PATH"))) return e;
+    (name == "persistence_file" ? cfg.persistence_file : cfg.persistence_location) = std::string(args[0]);
+    return std::nullopt;
+  }
   if (name == "allow_anonymous" || name == "retain_available") {
     if (auto e = expect_args(args, 1, 1, std::string(name) + " true|false")) return e;
     return parse_bool(args[0], name == "allow_anonymous" ? o.allow_anonymous : o.retain_available);
@@ -303,6 +312,12 @@ void apply_port_override(config& cfg, std::uint16_t port) {
   l.port = port;
   l.address = "127.0.0.1";
   cfg.listeners.push_back(l);
+}
+
+std::string config::persistence_path() const {
+  if (persistence_location.empty()) return persistence_file;
+  return persistence_location.back() == '/' ? persistence_location + persistence_file
+                                            : persistence_location + "/" + persistence_file;
 }
 
 }  // namespace mqtt::net

@@ -39,6 +39,12 @@ struct config {
   // scram_password_file.
   std::vector<std::string> auth_methods;
   std::optional<std::string> scram_password_file;
+  // persistence true: the durable state is kept in persistence_location/persistence_file
+  // (state_file.hpp) and loaded at start.
+  bool persistence = false;
+  std::string persistence_location;  // a folder; empty: the working directory
+  std::string persistence_file = "mqtt-ref-broker.db";
+  std::string persistence_path() const;
 };
 
 struct config_error {

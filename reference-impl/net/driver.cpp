@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <variant>
 
+#include "state_file.hpp"
 #include "transport.hpp"
 
 namespace mqtt::net {
@@ -149,6 +150,9 @@ void driver::publish(broker::message msg) {
 
 void driver::shutdown() {
   if (stopped_) return;
+  // What persists is the state before the shutdown ends every session.
+  persist();
+  state_ = nullptr;
   core_.shutdown(now());
   drain_actions();  // every connection closes after flushing its wills and DISCONNECT
   stopped_ = true;
@@ -169,6 +173,7 @@ void driver::drain_actions() {
   for (std::size_t round = 0; round < rounds_max; ++round) {
     std::vector<broker::action> actions = core_.take_actions();
     if (actions.empty()) return;
+    persist();  // before any acknowledgement among them leaves
     std::vector<broker::connection_id> overflowed;
     for (broker::action& a : actions) {
       if (auto* s = std::get_if<broker::send_bytes>(&a)) {
@@ -193,6 +198,16 @@ void driver::drain_actions() {
                  "conn " + std::to_string(id) + ": dropped: more than " + std::to_string(output_queued_max) +
                      " bytes queued for a slow reader");
       core_.on_closed(id, now());
+    }
+  }
+}
+
+void driver::persist() {
+  if (!state_) return;
+  if (auto e = state_->save_if_changed(core_, now())) {
+    // Every failure counts; the first and then every 1000th is logged.
+    if (persist_failures_++ % 1000 == 0) {
+      log_.write(broker::log_level::warning, "persistence: " + *e + " (acknowledgements go out unsaved)");
     }
   }
 }

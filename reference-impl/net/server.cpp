@@ -1,5 +1,6 @@
 // Listeners, signals and the io_context that runs the whole broker on one thread.
 #include "server.hpp"
+#include "state_file.hpp"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -108,6 +109,14 @@ struct server::impl {
       : cfg(c), log(l), core(c.options, std::move(authn), std::move(authz)), drv(io, core, log),
         signals(io, SIGINT, SIGTERM) {
     core.set_logger([this](const broker::log_record& r) { log.write(r); });
+    if (cfg.persistence) {
+      state.emplace(cfg.persistence_path());
+      if (auto e = state->load(core, drv.now())) throw std::runtime_error("persistence: " + *e);
+      log.write(broker::log_level::info, "persistence: " + state->path() + ", " +
+                                             std::to_string(core.session_count()) + " sessions and " +
+                                             std::to_string(core.retained_count()) + " retained messages loaded");
+      drv.set_state_file(&*state);
+    }
   }
 
   // Declaration order is destruction order reversed: the io_context outlives every socket.
@@ -115,6 +124,7 @@ struct server::impl {
   config cfg;
   logger log;
   broker::broker core;
+  std::optional<state_file> state;
   driver drv;
   asio::signal_set signals;
   std::vector<std::shared_ptr<listener>> listeners;

@@ -38,6 +38,7 @@ inline constexpr std::chrono::seconds linger_timeout{2};           // graceful c
 inline constexpr std::size_t http_header_size_max = 16 * 1024;
 
 class driver;
+class state_file;
 
 // One MQTT connection on some transport, as the driver sees it. Holds the write queue: at
 // most one write in flight, the rest gathered into one pending buffer.
@@ -115,6 +116,9 @@ class driver {
   // timer stops. Nothing more is read.
   void shutdown();
   std::size_t connection_count() const { return connections_.size(); }
+  // Persistence: the core's state is written to `f` before anything it produced is sent
+  // (state_file.hpp). nullptr: none.
+  void set_state_file(state_file* f) { state_ = f; }
   // Connection objects still alive (a closing one until its socket is released).
   std::size_t live_connections() const { return live_; }
 
@@ -122,8 +126,11 @@ class driver {
   void after_event();
   void drain_actions();
   void arm_timer();
+  void persist();
 
   asio::io_context& io_;
+  state_file* state_ = nullptr;
+  std::uint64_t persist_failures_ = 0;
   broker::broker& core_;
   const logger& log_;
   std::chrono::steady_clock::time_point start_;

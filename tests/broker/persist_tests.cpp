@@ -15,8 +15,9 @@ namespace {
 // A new broker, later (its clock starts elsewhere), with `from`'s saved state.
 void restart_into(broker_fixture& from, broker_fixture& to, mqtt::broker::clock_ms later_ms) {
   to.now = 5'000 + later_ms;
-  std::vector<std::uint8_t> saved = from.b.save_state(from.now);
-  auto error = to.b.load_state(saved, to.now);
+  // The system clock runs on across the restart: `later_ms` pass.
+  std::vector<std::uint8_t> saved = from.b.save_state(from.now, 1'700'000'000'000);
+  auto error = to.b.load_state(saved, to.now, 1'700'000'000'000 + later_ms);
   BOOST_TEST_REQUIRE(!error.has_value(), *error);
 }
 
@@ -101,6 +102,18 @@ BOOST_AUTO_TEST_CASE(a_pending_will_and_a_session_expiry_resume_with_the_time_th
   BOOST_TEST(!g.b.has_session("w"));
 }
 
+BOOST_AUTO_TEST_CASE(time_while_the_broker_was_down_counts) {
+  broker_fixture f;
+  codec::connect c = broker_fixture::connect_packet("e", true, codec::protocol_version::v5);
+  c.props.session_expiry_interval_s = 10;
+  f.network_close(f.connect(c));
+  broker_fixture g;
+  restart_into(f, g, 8'000);  // down for 8 s of the 10
+  BOOST_TEST(g.b.has_session("e"));
+  g.advance(2'100);
+  BOOST_TEST(!g.b.has_session("e"));
+}
+
 BOOST_AUTO_TEST_CASE(damaged_state_is_refused_with_a_reason_never_loaded_in_part_by_length) {
   broker_fixture f;
   auto sub = f.connect(broker_fixture::connect_packet("sub", false));
@@ -108,11 +121,11 @@ BOOST_AUTO_TEST_CASE(damaged_state_is_refused_with_a_reason_never_loaded_in_part
   f.network_close(sub);
   auto pub = f.connect(broker_fixture::connect_packet("pub"));
   f.send(pub, make_publish("q/1", "m1", qos::at_least_once, 1));
-  const std::vector<std::uint8_t> saved = f.b.save_state(f.now);
+  const std::vector<std::uint8_t> saved = f.b.save_state(f.now, 0);
   // Every truncation, and every single-byte change, gives an error or a broker that works.
   for (std::size_t n = 0; n < saved.size(); ++n) {
     broker_fixture g;
-    auto error = g.b.load_state(std::span(saved.data(), n), g.now);
+    auto error = g.b.load_state(std::span(saved.data(), n), g.now, 0);
     BOOST_TEST(error.has_value(), "a prefix of " << n << " bytes loaded");
   }
   for (std::size_t i = 0; i < saved.size(); ++i) {
@@ -120,15 +133,15 @@ BOOST_AUTO_TEST_CASE(damaged_state_is_refused_with_a_reason_never_loaded_in_part
       std::vector<std::uint8_t> bad = saved;
       bad[i] = static_cast<std::uint8_t>(bad[i] ^ flip);
       broker_fixture g;
-      (void)g.b.load_state(bad, g.now);
+      (void)g.b.load_state(bad, g.now, 0);
       auto c = g.connect(broker_fixture::connect_packet("sub", false));  // still a broker
       BOOST_TEST(std::holds_alternative<codec::connack>(g.received(c).at(0)));
     }
   }
   broker_fixture g;
-  BOOST_TEST(g.b.load_state(std::vector<std::uint8_t>{'x', 'y'}, g.now).value().find("not a mqtt-ref-broker state file") == 0u);
+  BOOST_TEST(g.b.load_state(std::vector<std::uint8_t>{'x', 'y'}, g.now, 0).value().find("not a mqtt-ref-broker state file") == 0u);
   // Into a broker that has state already: refused.
-  BOOST_TEST(f.b.load_state(saved, f.now).has_value());
+  BOOST_TEST(f.b.load_state(saved, f.now, 0).has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

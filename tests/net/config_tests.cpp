@@ -204,3 +204,14 @@ BOOST_AUTO_TEST_CASE(load_from_file) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(persistence_as_in_mosquitto) {
+  BOOST_TEST(!parse_ok("").persistence);
+  net::config c = parse_ok("persistence true\npersistence_location /var/lib/ref/\n");
+  BOOST_TEST(c.persistence);
+  BOOST_TEST(c.persistence_path() == "/var/lib/ref/mqtt-ref-broker.db");
+  c = parse_ok("persistence true\npersistence_location /tmp/x\npersistence_file state.db\n");
+  BOOST_TEST(c.persistence_path() == "/tmp/x/state.db");
+  BOOST_TEST(parse_ok("persistence true\n").persistence_path() == "mqtt-ref-broker.db");
+  BOOST_TEST(parse_error("persistence maybe\n").line == 1u);
+}

@@ -179,10 +179,11 @@ outgoing read_outgoing(reader& r, clock_ms now) {
 
 }  // namespace
 
-std::vector<std::uint8_t> broker::save_state(clock_ms now) const {
+std::vector<std::uint8_t> broker::save_state(clock_ms now, std::uint64_t wall_ms) const {
   const state& st = *state_;
   writer w;
   w.raw(magic, sizeof magic);
+  w.u64(wall_ms);
   w.u64(st.next_session_serial);
   w.u64(st.next_assigned_id);
   // Sessions that end with their connection (Clean Session 1, expiry 0) are not kept: after a
@@ -199,7 +200,8 @@ std::vector<std::uint8_t> broker::save_state(clock_ms now) const {
     w.u8(static_cast<std::uint8_t>(s.version));
     w.u32(s.expiry_interval_s);
     w.u16(s.next_packet_id);
-    // Offline for how long (0: online now, so offline from the restart on).
+    // Offline for how long (0: online now: after a restart, offline since this save, the last
+    // moment the broker is known to have been up).
     w.u64(s.conn == 0 && now >= s.offline_since ? now - s.offline_since : 0);
     w.u32(static_cast<std::uint32_t>(s.subscriptions.size()));
     for (const auto& [filter, e] : s.subscriptions) {
@@ -232,13 +234,19 @@ std::vector<std::uint8_t> broker::save_state(clock_ms now) const {
   return w.take();
 }
 
-std::optional<std::string> broker::load_state(std::span<const std::uint8_t> bytes, clock_ms now) {
+std::optional<std::string> broker::load_state(std::span<const std::uint8_t> bytes, clock_ms now_ms,
+                                              std::uint64_t wall_ms) {
   state& st = *state_;
   if (!st.sessions.empty() || !st.connections.empty() || !st.retained.empty()) {
     return "load_state: the broker already has state";
   }
   reader r(bytes);
   if (!r.starts_with_magic()) return "not a mqtt-ref-broker state file (or another version of it)";
+  // The time that passed since the save counts (Message Expiry, Will Delay, Session Expiry):
+  // everything is read as of `now`, the moment of the save on this process's clock.
+  const std::uint64_t saved_wall = r.u64();
+  const std::uint64_t elapsed = wall_ms > saved_wall ? wall_ms - saved_wall : 0;
+  const clock_ms now = now_ms >= elapsed ? now_ms - elapsed : 0;
   const std::uint64_t next_serial = r.u64();
   const std::uint64_t next_assigned = r.u64();
   const std::size_t sessions = r.count(40);
@@ -335,11 +343,11 @@ std::optional<std::string> broker::load_state(std::span<const std::uint8_t> byte
     s.offline_since = now >= offline_for[i] ? now - offline_for[i] : 0;
     if (s.pending_will) {
       const std::uint64_t due = s.offline_since + std::uint64_t{s.pending_will->delay_s} * 1000;
-      st.arm({std::max(due, now), timer_entry::kind::will_delay, s.serial, s.timer_generation});
+      st.arm({std::max(due, now_ms), timer_entry::kind::will_delay, s.serial, s.timer_generation});
     }
     if (s.expiry_interval_s != session_never_expires) {
       const std::uint64_t due = s.offline_since + std::uint64_t{s.expiry_interval_s} * 1000;
-      st.arm({std::max(due, now), timer_entry::kind::session_expiry, s.serial, s.timer_generation});
+      st.arm({std::max(due, now_ms), timer_entry::kind::session_expiry, s.serial, s.timer_generation});
     }
     st.sessions_by_serial.emplace(s.serial, &s);
     st.sessions.emplace(std::string_view(s.client_id()), std::move(read[i]));

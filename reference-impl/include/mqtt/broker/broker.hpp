@@ -130,13 +130,15 @@ class broker {
   // actions taken since are sent, so that nothing acknowledged is lost in a crash: sessions
   // (with their subscriptions, inflight and queued messages, QoS 2 packet ids awaiting PUBREL
   // and pending wills) and retained messages; what lives with a connection is not kept.
-  // Sessions that end with their connection are left out.
-  std::vector<std::uint8_t> save_state(clock_ms now) const;
+  // Sessions that end with their connection are left out. `wall_ms`: a clock that runs on
+  // across restarts (the system clock), so the next process counts the time in between.
+  std::vector<std::uint8_t> save_state(clock_ms now, std::uint64_t wall_ms) const;
   // Into a broker that has no state yet (before any connection): every session offline,
   // expiry and will-delay timers resumed with the time they had left. The error in words for
   // a damaged or foreign file (the broker is then unchanged, or partly loaded if the error
   // came after the whole file was read).
-  std::optional<std::string> load_state(std::span<const std::uint8_t> bytes, clock_ms now);
+  // Sessions online at the save count as offline since the save.
+  std::optional<std::string> load_state(std::span<const std::uint8_t> bytes, clock_ms now, std::uint64_t wall_ms);
   // Takes the actions produced so far, oldest first; sends to one connection are coalesced.
   std::vector<action> take_actions();
 
