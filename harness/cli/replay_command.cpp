@@ -29,6 +29,7 @@ void print_header(const sim::run_config& c) {
   std::cout << "replay: seed " << c.seed << ", workload " << c.workload << ", faults " << c.profile << ", chaos "
             << format_seconds(c.chaos_ms) << " s, drain " << format_seconds(c.drain_ms) << " s";
   if (!c.planted_bug.empty()) std::cout << ", planted bug " << c.planted_bug;
+  if (c.persistence) std::cout << ", broker persistence";
   std::cout << ", " << count_of(c.schedule ? c.schedule->size() : 0, "fault") << "\n";
 }
 

@@ -255,6 +255,8 @@ int sim_command(std::span<const std::string_view> args) {
   app.add_flag("--check-determinism", o.check_determinism,
                "run every seed twice; a trace-hash difference fails the seed (both runs count in the "
                "events and simulated seconds)");
+  app.add_flag("--persistence", o.persistence,
+               "the broker keeps its state across a crash (mqtt-ref-broker's persistence true); the checkers owe sessions and acknowledged messages across it");
   app.add_option("--plant", o.planted_bug, "plant a broker bug (see --list)")
       ->type_name("BUG")
       ->check(one_of("planted bug", [](const std::string& v) {

@@ -34,6 +34,7 @@ std::string sim_command_line(const run_config& c, bool check_determinism) {
                      " --seed " + std::to_string(c.seed);
   if (c.chaos_ms != run_config{}.chaos_ms) line += " --duration " + format_seconds(c.chaos_ms);
   if (!c.planted_bug.empty()) line += " --plant " + shell_word(c.planted_bug);
+  if (c.persistence) line += " --persistence";
   if (check_determinism) line += " --check-determinism";
   return line;
 }

@@ -52,6 +52,7 @@ run_result run_one(const run_config& config, bool keep_history) {
   wc.chaos_ms = config.chaos_ms;
   wc.drain_ms = config.drain_ms;
   wc.planted_bug = config.planted_bug;
+  wc.persistence = config.persistence;
   wc.traffic = config.traffic;
 
   check::history h;
@@ -59,6 +60,7 @@ run_result run_one(const run_config& config, bool keep_history) {
   world_stats st = simulate(wc, h);
 
   check::run_facts facts = facts_of(load);
+  facts.broker_keeps_state = config.persistence;
   facts.event_budget_exhausted = st.event_budget_exhausted;
   facts.events_max = wc.events_max;
   run_result r;
@@ -98,6 +100,7 @@ std::string to_json(const replay_file& r) {
   o["chaos_ms"] = r.config.chaos_ms;
   o["drain_ms"] = r.config.drain_ms;
   o["planted_bug"] = r.config.planted_bug;
+  o["persistence"] = r.config.persistence;
   o["faults"] = std::move(faults);
   o["trace_hash"] = hex64(r.trace_hash);
   o["failed_rule"] = r.first_rule;
@@ -144,6 +147,8 @@ replay_file replay_from_json(std::string_view text) {
   r.config.chaos_ms = as_u64(o, "chaos_ms");
   r.config.drain_ms = as_u64(o, "drain_ms");
   r.config.planted_bug = as_string(o, "planted_bug");
+  // Files written before persistence existed have no such field: a broker without it.
+  if (const json::value* p = o.if_contains("persistence"); p && p->is_bool()) r.config.persistence = p->as_bool();
   const json::value* faults = o.if_contains("faults");
   if (!faults || !faults->is_array()) throw std::invalid_argument("replay file: no 'faults' array");
   fault_schedule schedule;

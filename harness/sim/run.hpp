@@ -21,6 +21,7 @@ struct run_config {
   sim_ms drain_ms = 10'000;
   std::optional<fault_schedule> schedule;  // nullopt: drawn from the seed and the profile
   std::string planted_bug;                 // empty: none
+  bool persistence = false;                // the broker keeps its state across a crash
   traffic_sink* traffic = nullptr;
 };
 

@@ -115,6 +115,7 @@ struct sim_world::impl {
   event_queue q;
   std::optional<mqtt::broker::planted_bug> planted;
   std::unique_ptr<mqtt::broker::broker> broker_core;
+  std::vector<std::uint8_t> saved_state;  // persistence: the state at the last crash
   std::uint64_t broker_incarnation = 0;
   sim_ms broker_timer_at = never;
   std::deque<connection> conns;
@@ -253,6 +254,7 @@ struct sim_world::impl {
 
   void crash_broker(sim_ms down_ms) {
     if (!broker_core) return;
+    if (opts.persistence) saved_state = broker_core->save_state(now(), now());
     add(record{.kind = record_kind::broker_crash});
     for (connection& c : conns) {
       if (!c.broker_open) continue;
@@ -269,6 +271,10 @@ struct sim_world::impl {
   void restart_broker() {
     if (broker_core) return;
     start_broker();
+    if (opts.persistence && !saved_state.empty()) {
+      auto error = broker_core->load_state(saved_state, now(), now());
+      MQTT_ASSERT(!error.has_value());  // the core's own state, saved a moment ago
+    }
     add(record{.kind = record_kind::broker_restart});
   }
 

@@ -48,6 +48,10 @@ struct world_options {
   std::shared_ptr<mqtt::broker::authenticator> authn;
   std::shared_ptr<mqtt::broker::authorizer> authz;
   std::string planted_bug;  // empty: none; else a name from mqtt/broker/planted.hpp
+  // The broker keeps its state across a crash (mqtt-ref-broker's persistence true): the state
+  // as of the crash (the broker acts on nothing after it, so it is what a write before every
+  // send leaves on disk) is loaded into the restarted core. false: a restart is empty.
+  bool persistence = false;
   // Links drawn for nodes added without one: latency 1..latency_max_ms, jitter up to half
   // of it, 100 kB/s to 10 MB/s.
   sim_ms latency_max_ms = 1;

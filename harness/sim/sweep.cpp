@@ -199,6 +199,7 @@ run_config config_for(const sweep_options& o, std::uint64_t seed) {
   c.profile = o.profile;
   c.chaos_ms = o.chaos_ms;
   c.planted_bug = o.planted_bug;
+  c.persistence = o.persistence;
   return c;
 }
 
@@ -224,6 +225,7 @@ std::string summary_json(const sweep_options& o, const sweep_result& r, double w
   j["workload"] = o.workload;
   j["profile"] = o.profile;
   j["planted_bug"] = o.planted_bug;
+  j["persistence"] = o.persistence;
   j["first_seed"] = o.first_seed;
   j["seed_count"] = o.seed_count;
   j["shard"] = std::to_string(o.shard_index + 1) + "/" + std::to_string(o.shard_count);

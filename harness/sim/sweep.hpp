@@ -28,6 +28,7 @@ struct sweep_options {
   std::string workload = "standard";
   std::string profile = "flaky";
   std::string planted_bug;  // empty: none
+  bool persistence = false;  // the broker keeps its state across a crash
   std::uint64_t first_seed = 1;
   std::uint64_t seed_count = 100;  // the whole sweep, before sharding
   unsigned jobs = 1;               // threads; the results do not depend on it

@@ -12,6 +12,7 @@ world_options options_for(const world_config& cfg, check::history& h) {
   world_options o;
   o.seed = cfg.seed;
   o.planted_bug = cfg.planted_bug;
+  o.persistence = cfg.persistence;
   o.latency_max_ms = cfg.profile->latency_max_ms;
   o.segmentation_probability = cfg.profile->segmentation_probability;
   o.traffic = cfg.traffic;

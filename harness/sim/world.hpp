@@ -21,6 +21,7 @@ struct world_config {
   sim_ms chaos_ms = 10'000;
   sim_ms drain_ms = 10'000;
   std::string planted_bug;  // empty: none; else a name from mqtt/broker/planted.hpp
+  bool persistence = false;  // the broker keeps its state across a crash
   traffic_sink* traffic = nullptr;
   std::uint64_t events_max = 20'000'000;  // a run that needs more is reported, not run on
 };

@@ -5,6 +5,8 @@
 # crash    a bounded run of the crash profile on mqtt-ref-broker (SIGKILL and restarts through
 #          --spawn, client crashes with and without their host) holds every rule, and writes
 #          the run's folder (summary, history, both pcaps, replay)
+# persist  the same on mqtt-ref-broker with persistence true (--broker-keeps-state): sessions
+#          come back after each restart (Session Present 1) and every rule holds
 # will     a black hole on a will-carrying client: only the broker's keep alive ends the
 #          connection, and its will reaches the watcher (BROKER: mqtt-ref-broker)
 # planted  the same run on mqtt-ref-broker-planted with no-will-on-keepalive-timeout: the will
@@ -57,6 +59,16 @@ assert "broker-crash" in hist and "broker-restart" in hist and "broker-got-conne
 r = json.load(open(os.path.join(d, "replay.json")))
 assert r["faults"] and "re-driven" in r["re_driven"], r
 PY
+    ;;
+  persist)
+    mkdir -p "$out/state"
+    printf 'persistence true\npersistence_location %s\n' "$out/state" >"$out/broker.conf"
+    run persist --spawn "$broker -c $out/broker.conf -p {port}" --faults crash --seed 5 --duration 12 --drain 10 \
+      --broker-keeps-state --out "$out/run" -q
+    ((status == 0)) || fail "the crash run on mqtt-ref-broker with persistence: exit $status"
+    [[ -s "$out/state/mqtt-ref-broker.db" ]] || fail "no persistence file"
+    awk '/broker-restart/ {r = 1} r && /session-present=1/ {found = 1} END {exit !found}' "$out/run/history.txt" ||
+      fail "no session came back after a restart"
     ;;
   will)
     run will --spawn "$broker -p {port}" --replay "$here/black-hole-will.replay.json" --out "$out/run" -q
