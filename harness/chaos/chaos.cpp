@@ -52,13 +52,6 @@ class pcap_tap final : public traffic_tap {
   std::set<conn_id> clients_open_, broker_open_;
 };
 
-std::string fill_port(std::string command, std::uint16_t port) {
-  for (auto at = command.find("{port}"); at != std::string::npos; at = command.find("{port}", at)) {
-    command.replace(at, 6, std::to_string(port));
-  }
-  return command;
-}
-
 std::optional<std::string> run_shell(const std::string& command) {
   const int st = std::system(command.c_str());
   if (st != 0) return "'" + command + "' exited with status " + std::to_string(st);
@@ -131,8 +124,8 @@ chaos_result run_chaos(const chaos_options& o) {
     control.restart = [&, port]() { return spawned->start(port); };
     world_log("started " + spawned->command_line() + " (pid " + std::to_string(spawned->pid()) + ")");
   } else if (!o.crash_command.empty() && !o.restart_command.empty()) {
-    control.crash = [cmd = fill_port(o.crash_command, port)] { return run_shell(cmd); };
-    control.restart = [cmd = fill_port(o.restart_command, port)] { return run_shell(cmd); };
+    control.crash = [cmd = real::with_port(o.crash_command, port)] { return run_shell(cmd); };
+    control.restart = [cmd = real::with_port(o.restart_command, port)] { return run_shell(cmd); };
   }
 
   res.schedule = o.schedule ? *o.schedule
@@ -175,20 +168,21 @@ chaos_result run_chaos(const chaos_options& o) {
   facts.broker_keeps_state = o.broker_keeps_state;
   res.violations = check::check_history(h, facts);
   res.records = h.records().size();
+  const bool raw_peers = std::any_of(load->clients.begin(), load->clients.end(),
+                                     [](const sim::client_spec& c) { return !c.raw.empty(); });
+  const bool shared = std::any_of(load->clients.begin(), load->clients.end(), [](const sim::client_spec& c) {
+    return std::any_of(c.subscriptions.begin(), c.subscriptions.end(), [](const auto& s) { return !s.share_group.empty(); });
+  });
   for (const check::rule_info& r : check::rules()) {
     rule_verdict v;
     v.rule = std::string(r.name);
     for (const check::violation& x : res.violations) v.violations += x.rule == v.rule ? 1 : 0;
     if (r.id == check::rule_id::event_budget) {
       v.verdict = "not judged: a real-time run has no event budget";
-    } else if (r.id == check::rule_id::raw_not_closed && std::none_of(load->clients.begin(), load->clients.end(),
-                                                                           [](const sim::client_spec& c) { return !c.raw.empty(); })) {
+    } else if (r.id == check::rule_id::raw_not_closed && !raw_peers) {
       v.verdict = "not judged: the workload has no raw peer";
-    } else if (r.id == check::rule_id::shared_duplicate || r.id == check::rule_id::shared_lost) {
-      const bool shared = std::any_of(load->clients.begin(), load->clients.end(), [](const sim::client_spec& c) {
-        return std::any_of(c.subscriptions.begin(), c.subscriptions.end(), [](const auto& s) { return !s.share_group.empty(); });
-      });
-      v.verdict = shared ? (v.violations ? "violated" : "held") : "not judged: the workload has no shared subscription";
+    } else if ((r.id == check::rule_id::shared_duplicate || r.id == check::rule_id::shared_lost) && !shared) {
+      v.verdict = "not judged: the workload has no shared subscription";
     } else {
       v.verdict = v.violations ? "violated" : "held";
     }
@@ -209,13 +203,12 @@ chaos_result run_chaos(const chaos_options& o) {
   rf.config.drain_ms = o.drain_ms;
   rf.config.schedule = res.schedule;
   rf.first_rule = res.violations.empty() ? "" : res.violations.front().rule;
-  json::object replay = json::parse(sim::to_json(rf)).as_object();
-  replay["real_target"] = o.target_name;
-  replay["re_driven"] =
+  const std::string re_driven =
       "a chaos run is re-driven from its seed and schedule (the same workload, the same faults at the same "
       "times), not replayed bit for bit: the real broker and the sockets decide the bytes and the timing, so a "
       "violation may need several runs to show again";
-  std::ofstream(fs::path(o.out_dir) / "replay.json", std::ios::trunc) << json::serialize(replay) << "\n";
+  const std::pair<std::string, std::string> extra[] = {{"real_target", o.target_name}, {"re_driven", re_driven}};
+  std::ofstream(fs::path(o.out_dir) / "replay.json", std::ios::trunc) << sim::to_json(rf, extra);
 
   json::object s;
   s["target"] = o.target_name;
@@ -245,7 +238,7 @@ chaos_result run_chaos(const chaos_options& o) {
   json::array vs;
   for (const check::violation& v : res.violations) vs.push_back(violation_json(v));
   s["violations"] = std::move(vs);
-  s["re_driven"] = replay["re_driven"];
+  s["re_driven"] = re_driven;
   std::ofstream(fs::path(o.out_dir) / "summary.json", std::ios::trunc) << json::serialize(s) << "\n";
   return res;
 }

@@ -224,17 +224,28 @@ struct real_world::impl {
     loop.stop();
   }
 
+  // The number of the newest record of `n`'s proxy that `match` takes (a client port seen
+  // before belongs to an older connection), waiting up to `wait_ms` for the proxy's thread to
+  // record it; 0: none.
+  template <class Match>
+  static std::uint64_t await_record(const node_state& n, sim_ms wait_ms, Match&& match) {
+    const auto until = clock_type::now() + std::chrono::milliseconds(wait_ms);
+    for (;;) {
+      std::uint64_t found = 0;
+      for (const px::connection_record& r : n.proxy->records()) {
+        if (match(r)) found = r.number;
+      }
+      if (found != 0 || clock_type::now() >= until) return found;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+
   // The proxy's number for `c` (0: it has no record of it yet, or `c` never opened).
   std::uint64_t number_of(conn_state& c) {
     if (c.number != 0 || !c.opened || c.local_port == 0) return c.number;
-    const auto until = clock_type::now() + std::chrono::milliseconds(100);
-    do {
-      for (const px::connection_record& r : nodes[c.node].proxy->records()) {
-        if (r.client_port == c.local_port && r.end == "open") c.number = r.number;
-      }
-      if (c.number != 0) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    } while (clock_type::now() < until);
+    c.number = await_record(nodes[c.node], 100, [&](const px::connection_record& r) {
+      return r.client_port == c.local_port && r.end == "open";
+    });
     return c.number;
   }
 
@@ -430,7 +441,8 @@ struct real_world::impl {
       if (host && c.opened) {
         if (const std::uint64_t number = number_of(c); number != 0) {
           n.proxy->add_fault(px::fault{.type = px::fault_type::half_open, .broker_end = false, .connection = number});
-          wait_for_end(n, number);
+          // Until the proxy has cut the client's end (the half-open just given).
+          await_record(n, 200, [&](const px::connection_record& r) { return r.number == number && r.end != "open"; });
         }
       }
       if (!n.core && c.opened) note(sim::peer_event_kind::closed, c, sim::end_cause::lost);
@@ -455,17 +467,6 @@ struct real_world::impl {
     loop.call_at(now() + f.duration_ms, [this, id = n.id, gen = n.generation] {
       if (nodes[id].generation == gen) restart_client(nodes[id]);
     });
-  }
-
-  // Until the proxy has cut the client's end of connection `number` (a half-open it was given).
-  void wait_for_end(node_state& n, std::uint64_t number) {
-    const auto until = clock_type::now() + std::chrono::milliseconds(200);
-    while (clock_type::now() < until) {
-      for (const px::connection_record& r : n.proxy->records()) {
-        if (r.number == number && r.end != "open") return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
   }
 
   void restart_client(node_state& n) {

@@ -92,16 +92,20 @@ broker_process::~broker_process() {
 
 std::string broker_process::log_path() const { return log_dir_ + "/broker-" + std::to_string(starts_) + ".log"; }
 
+std::string with_port(std::string command, std::uint16_t port) {
+  for (auto at = command.find("{port}"); at != std::string::npos; at = command.find("{port}", at)) {
+    command.replace(at, 6, std::to_string(port));
+  }
+  return command;
+}
+
 std::optional<std::string> broker_process::start(std::uint16_t port) {
   if (pid_ > 0 && !status_) stop();
   ++starts_;
   status_.reset();
   port_ = port != 0 ? port : free_loopback_port();
   if (port_ == 0) return "no free loopback port";
-  command_line_ = command_;
-  for (auto at = command_line_.find("{port}"); at != std::string::npos; at = command_line_.find("{port}", at)) {
-    command_line_.replace(at, 6, std::to_string(port_));
-  }
+  command_line_ = with_port(command_, port_);
   const std::string log = log_path();
   const std::string shell = "exec " + command_line_;
   pid_ = ::fork();

@@ -24,6 +24,9 @@ std::optional<std::string> sanitizer_kind(const std::string& log);
 // Resident memory of a process in KiB (VmRSS of /proc/PID/status), 0 when it cannot be read.
 std::uint64_t resident_kib(int pid);
 
+// `command` with every {port} replaced by `port`.
+std::string with_port(std::string command, std::uint16_t port);
+
 // A TCP port on 127.0.0.1 that was free a moment ago.
 std::uint16_t free_loopback_port();
 

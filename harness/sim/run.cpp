@@ -76,7 +76,7 @@ run_result run_one(const run_config& config, bool keep_history) {
   return r;
 }
 
-std::string to_json(const replay_file& r) {
+std::string to_json(const replay_file& r, std::span<const std::pair<std::string, std::string>> extra) {
   // A replay file names its faults: a run whose schedule was drawn carries it in run_result.
   if (!r.config.schedule) throw std::invalid_argument("to_json: the replay file has no schedule");
   json::array faults;
@@ -104,6 +104,7 @@ std::string to_json(const replay_file& r) {
   o["faults"] = std::move(faults);
   o["trace_hash"] = hex64(r.trace_hash);
   o["failed_rule"] = r.first_rule;
+  for (const auto& [k, v] : extra) o[k] = v;
   return json::serialize(o) + "\n";
 }
 

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <span>
+#include <utility>
 #include <vector>
 
 #include "check/checkers.hpp"
@@ -51,7 +53,8 @@ struct replay_file {
   std::string first_rule;  // the rule that failed, empty when the run passed
 };
 
-std::string to_json(const replay_file& r);
+// `extra`: more string fields, for files that carry more (a chaos run's replay.json).
+std::string to_json(const replay_file& r, std::span<const std::pair<std::string, std::string>> extra = {});
 // Throws std::invalid_argument with a reason for a malformed file.
 replay_file replay_from_json(std::string_view text);
 

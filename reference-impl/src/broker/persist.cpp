@@ -9,6 +9,7 @@
 // strings; see write_message / write_session for the order. load_state checks every length
 // against what is left, so a damaged file is an error, never a crash or a huge allocation.
 #include <cstring>
+#include <set>
 
 #include "mqtt/codec/validate.hpp"
 #include "state.hpp"
@@ -251,6 +252,8 @@ std::optional<std::string> broker::load_state(std::span<const std::uint8_t> byte
   const std::uint64_t next_assigned = r.u64();
   const std::size_t sessions = r.count(40);
   std::vector<std::unique_ptr<session>> read;
+  std::set<std::string, std::less<>> client_ids;
+  std::set<std::uint64_t> serials;
   std::vector<std::uint64_t> offline_for;
   for (std::size_t i = 0; i < sessions && r.ok(); ++i) {
     auto s = std::make_unique<session>();
@@ -314,6 +317,9 @@ std::optional<std::string> broker::load_state(std::span<const std::uint8_t> byte
       will->delay_s = r.u32();
       s->pending_will = std::move(will);
     }
+    if (!client_ids.insert(s->client_id()).second || !serials.insert(s->serial).second || s->serial >= next_serial) {
+      return "damaged state file: session " + s->client_id() + " twice or out of sequence";
+    }
     read.push_back(std::move(s));
   }
   const std::size_t retained = r.count(30);
@@ -322,20 +328,15 @@ std::optional<std::string> broker::load_state(std::span<const std::uint8_t> byte
   if (!r.ok()) return "damaged state file: it ends early or a length is out of bounds";
   if (r.left() != 0) return "damaged state file: " + std::to_string(r.left()) + " bytes after the end";
 
-  // All read: now the state, the subscription index and the timers.
+  // All read and checked: now the state, the subscription index and the timers.
   st.next_session_serial = next_serial;
   st.next_assigned_id = next_assigned;
   for (std::size_t i = 0; i < read.size(); ++i) {
     session& s = *read[i];
-    if (st.sessions.contains(s.client_id()) || st.sessions_by_serial.contains(s.serial) || s.serial >= next_serial) {
-      return "damaged state file: session " + s.client_id() + " twice or out of sequence";
-    }
     for (const auto& [filter, e] : s.subscriptions) {
       std::string_view tree_filter = filter;
       if (!e.share_name.empty()) {
-        auto shared = codec::parse_shared_filter(filter);
-        if (!shared) return "damaged state file: shared filter " + filter;
-        tree_filter = shared->filter;
+        tree_filter = codec::parse_shared_filter(filter)->filter;  // checked as it was read
         st.share_groups[filter].push_back(s.serial);
       }
       st.subscriptions.insert(tree_filter, e);

@@ -135,8 +135,7 @@ class broker {
   std::vector<std::uint8_t> save_state(clock_ms now, std::uint64_t wall_ms) const;
   // Into a broker that has no state yet (before any connection): every session offline,
   // expiry and will-delay timers resumed with the time they had left. The error in words for
-  // a damaged or foreign file (the broker is then unchanged, or partly loaded if the error
-  // came after the whole file was read).
+  // a damaged or foreign file; the broker is then unchanged (the whole file is checked first).
   // Sessions online at the save count as offline since the save.
   std::optional<std::string> load_state(std::span<const std::uint8_t> bytes, clock_ms now, std::uint64_t wall_ms);
   // Takes the actions produced so far, oldest first; sends to one connection are coalesced.
