@@ -35,13 +35,18 @@ constexpr sim_ms never = std::numeric_limits<sim_ms>::max();
 constexpr sim_ms rto_ms = 200;                 // as the simulator's loss: first retransmission
 constexpr std::uint32_t loss_retries_max = 6;  // more than this: a reset
 constexpr sim_ms start_spread_ms = 50;
+// A proxy record and a world connection with the same client port are one connection when
+// they opened at most this far apart (the accept and the connect's completion are one event
+// seen by two threads).
+constexpr std::uint64_t match_window_us = 1'000'000;
 
 struct conn_state {
   conn_id id = 0;
   node_id node = 0;
   std::unique_ptr<tr::connection> tc;
   std::uint16_t local_port = 0;
-  std::uint64_t number = 0;  // the proxy's, once looked up
+  std::uint64_t opened_us = 0;  // when on_open ran
+  std::uint64_t number = 0;     // the proxy's, once looked up
   bool opened = false;       // on_open ran
   bool ended = false;        // on_close ran, or the world dropped it
   bool connect_seen = false;
@@ -143,6 +148,7 @@ struct real_world::impl {
   void on_open(conn_state& c) {
     c.opened = true;
     c.local_port = c.tc->local_port();
+    c.opened_us = now_us();
     node_state& n = nodes[c.node];
     if (!n.core) {
       n.conn = c.id;
@@ -503,17 +509,32 @@ struct real_world::impl {
     for (node_state& n : nodes) seen.push_back(n.proxy->records());
     for (conn_state& c : conns) drop(c, false);
     for (node_state& n : nodes) n.proxy->stop();
-    // Each proxy record is matched with the world's connection by the client's port, in order.
+    // Each proxy record is matched with the world's connection that had the client's port and
+    // opened nearest in time to the proxy's accept. A port comes back only after its previous
+    // connection ended (one four-tuple is one connection at a time), and a proxy record may
+    // have no counterpart (an attempt the world gave up on before it opened), so neither list
+    // is taken in plain order.
     for (node_state& n : nodes) {
-      std::map<std::uint16_t, std::deque<conn_id>> by_port;
+      std::map<std::uint16_t, std::vector<conn_id>> by_port;
       for (const conn_state& c : conns) {
         if (c.node == n.id && c.local_port != 0) by_port[c.local_port].push_back(c.id);
       }
+      std::set<conn_id> taken;
       for (const px::connection_record& r : seen[n.id]) {
         auto it = by_port.find(r.client_port);
-        if (it == by_port.end() || it->second.empty()) continue;
-        const conn_id id = it->second.front();
-        it->second.pop_front();
+        if (it == by_port.end()) continue;
+        conn_id id = 0;
+        std::uint64_t best = match_window_us + 1;
+        for (conn_id candidate : it->second) {
+          const std::uint64_t at = conn(candidate).opened_us;
+          const std::uint64_t gap = at > r.opened_us ? at - r.opened_us : r.opened_us - at;
+          if (gap < best && !taken.contains(candidate)) {
+            best = gap;
+            id = candidate;
+          }
+        }
+        if (id == 0) continue;
+        taken.insert(id);
         conn_state& c = conn(id);
         if (r.connect_reached_broker && r.connect_reached_us != 0 && r.connect_reached_us <= end_us) {
           records.push_back({r.connect_reached_us, record{.kind = record_kind::connect_delivered, .node = n.id,

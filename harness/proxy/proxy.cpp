@@ -249,6 +249,7 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
       connection_record r;
       r.number = l->number;
       r.opened_ms = now_ms();
+      r.opened_us = now_us();
       error_code pe;
       const auto peer = l->client.remote_endpoint(pe);
       r.client_port = pe ? 0 : peer.port();
@@ -658,7 +659,7 @@ std::string to_json_text(const connection_record& r) {
     return out + "\"";
   };
   std::string s = "{\"connection\": " + std::to_string(r.number) + ", \"client_port\": " + std::to_string(r.client_port) +
-                  ", \"opened_ms\": " + std::to_string(r.opened_ms) +
+                  ", \"opened_ms\": " + std::to_string(r.opened_ms) + ", \"opened_us\": " + std::to_string(r.opened_us) +
                   ", \"ended_ms\": " + std::to_string(r.ended_ms) + ", \"bytes_up\": " + std::to_string(r.bytes_up) +
                   ", \"bytes_down\": " + std::to_string(r.bytes_down) +
                   ", \"upstream_connected\": " + (r.upstream_connected ? "true" : "false") +

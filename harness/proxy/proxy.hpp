@@ -45,6 +45,7 @@ inline constexpr std::size_t proxy_records_max = 100'000;
 struct connection_record {
   std::uint64_t number = 0;    // 1, 2, ... in accept order
   std::uint64_t opened_ms = 0;  // since the proxy started
+  std::uint64_t opened_us = 0;  // accepted, in microseconds since proxy_options::origin
   std::uint16_t client_port = 0;  // the client's TCP port (its connection's local port)
   std::uint64_t ended_ms = 0;   // 0 while open
   std::uint64_t bytes_up = 0, bytes_down = 0;  // delivered to the broker, to the client
