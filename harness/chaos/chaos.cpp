@@ -52,12 +52,6 @@ class pcap_tap final : public traffic_tap {
   std::set<conn_id> clients_open_, broker_open_;
 };
 
-std::optional<std::string> run_shell(const std::string& command) {
-  const int st = std::system(command.c_str());
-  if (st != 0) return "'" + command + "' exited with status " + std::to_string(st);
-  return std::nullopt;
-}
-
 json::object violation_json(const check::violation& v) {
   json::object o;
   o["rule"] = v.rule;
@@ -124,8 +118,8 @@ chaos_result run_chaos(const chaos_options& o) {
     control.restart = [&, port]() { return spawned->start(port); };
     world_log("started " + spawned->command_line() + " (pid " + std::to_string(spawned->pid()) + ")");
   } else if (!o.crash_command.empty() && !o.restart_command.empty()) {
-    control.crash = [cmd = real::with_port(o.crash_command, port)] { return run_shell(cmd); };
-    control.restart = [cmd = real::with_port(o.restart_command, port)] { return run_shell(cmd); };
+    control.crash = [cmd = real::with_port(o.crash_command, port)] { return real::run_shell(cmd); };
+    control.restart = [cmd = real::with_port(o.restart_command, port)] { return real::run_shell(cmd); };
   }
 
   res.schedule = o.schedule ? *o.schedule

@@ -190,7 +190,11 @@ int run_command(std::span<const std::string_view> args) {
       return exit_usage;
     }
     o.transport = std::string(transport::to_string(ep->scheme));
-    where = std::make_unique<real::real_target>(real::real_options{target, ca_file, insecure}, o.prof);
+    real::real_options ro;
+    ro.url = target;
+    ro.ca_file = ca_file;
+    ro.insecure = insecure;
+    where = std::make_unique<real::real_target>(std::move(ro), o.prof);
 #endif
   }
   if (!baseline_file.empty()) {

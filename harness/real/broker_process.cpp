@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -91,6 +92,12 @@ broker_process::~broker_process() {
 }
 
 std::string broker_process::log_path() const { return log_dir_ + "/broker-" + std::to_string(starts_) + ".log"; }
+
+std::optional<std::string> run_shell(const std::string& command) {
+  const int st = std::system(command.c_str());
+  if (st != 0) return "'" + command + "' exited with status " + std::to_string(st);
+  return std::nullopt;
+}
 
 std::string with_port(std::string command, std::uint16_t port) {
   for (auto at = command.find("{port}"); at != std::string::npos; at = command.find("{port}", at)) {

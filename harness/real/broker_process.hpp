@@ -27,6 +27,9 @@ std::uint64_t resident_kib(int pid);
 // `command` with every {port} replaced by `port`.
 std::string with_port(std::string command, std::uint16_t port);
 
+// Runs `command` with /bin/sh and waits for it; nullopt when it exited 0, else what happened.
+std::optional<std::string> run_shell(const std::string& command);
+
 // A TCP port on 127.0.0.1 that was free a moment ago.
 std::uint16_t free_loopback_port();
 

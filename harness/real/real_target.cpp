@@ -3,12 +3,17 @@
 // carried out at once; the loop then returns so the next wake-up is recomputed.
 #include "real/real_target.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 
 #include "mqtt/codec/decoder.hpp"
 #include "mqtt/codec/encoder.hpp"
+#include "proxy/proxy.hpp"
+#include "real/broker_process.hpp"
 #include "transport/connection.hpp"
 #include "transport/endpoint.hpp"
 #include "transport/event_loop.hpp"
@@ -17,11 +22,17 @@ namespace harness::real {
 namespace {
 
 namespace tp = harness::transport;
+namespace px = harness::proxy;
 using script::action;
 using script::close_kind;
 
 // Wall time given to connections to take what the scenario wrote last before they are closed.
 constexpr std::uint64_t linger_ms = 50;
+// How long a fault step waits for the client's proxy to have accepted the connection it
+// aims at (the accept runs on the proxy's thread).
+constexpr auto proxy_record_wait = std::chrono::milliseconds(500);
+// A partition without `for` lasts until `heal`.
+constexpr std::uint32_t until_cleared = 0;
 
 close_kind kind_of(const tp::close_info& c, std::string& detail) {
   detail = c.detail;
@@ -60,7 +71,7 @@ class real_case {
  public:
   real_case(const script::scenario& s, const script::case_context& ctx, const real_options& o,
             run::case_activity* activity)
-      : where_(endpoint_of(o)), options_(options_of(o)), interp_(s, ctx), activity_(activity) {}
+      : where_(endpoint_of(o)), options_(options_of(o)), real_(o), proxied_(s.faults), interp_(s, ctx), activity_(activity) {}
 
   case_run run() {
     interp_.start(loop_.now_ms());
@@ -77,6 +88,8 @@ class real_case {
     pump();
     loop_.run_until(loop_.now_ms() + linger_ms);
     conns_.clear();
+    closing_.clear();
+    for (auto& [name, p] : proxies_) p->stop();
     case_run r;
     r.outcome = interp_.outcome();
     r.transcript = interp_.transcript();
@@ -120,7 +133,16 @@ class real_case {
           interp_.on_closed(id, k, detail, loop_.now_ms());
           after_event();
         };
-        auto c = std::make_unique<tp::connection>(loop_, where_, options_, std::move(h));
+        tp::endpoint where = where_;
+        if (proxied_) {
+          auto p = proxy_for(a.client);
+          if (!p) {
+            interp_.on_closed(id, close_kind::refused, "the client's fault proxy could not listen", loop_.now_ms());
+            break;
+          }
+          where.port = p->port();
+        }
+        auto c = std::make_unique<tp::connection>(loop_, where, options_, std::move(h));
         tp::connection* raw = c.get();
         conns_[id] = std::move(c);
         raw->open();
@@ -145,7 +167,89 @@ class real_case {
         if (auto* c = find(a.conn)) c->reset();
         conns_.erase(a.conn);
         break;
+      case action::kind::fault:
+        apply_fault(a);
+        break;
+      case action::kind::heal:
+        for (auto& [name, p] : proxies_) p->clear_faults();
+        break;
+      case action::kind::restart:
+        restart();
+        break;
     }
+  }
+
+  // The client's proxy, made and started at its first connection: 127.0.0.1 and a free port,
+  // forwarding to the broker.
+  px::proxy* proxy_for(const std::string& client) {
+    auto& slot = proxies_[client];
+    if (!slot) {
+      px::proxy_options po;
+      po.upstream_host = where_.host;
+      po.upstream_port = where_.port;
+      slot = std::make_unique<px::proxy>(po);
+      if (auto e = slot->start()) {
+        slot.reset();
+        return nullptr;
+      }
+    }
+    return slot.get();
+  }
+
+  // The proxy's number for the connection the world calls `conn`: the newest open record with
+  // its client port (0: the proxy has none).
+  std::uint64_t proxy_number(px::proxy& p, std::uint64_t conn) {
+    auto* c = find(conn);
+    if (!c) return 0;
+    const std::uint16_t port = c->local_port();
+    const auto until = std::chrono::steady_clock::now() + proxy_record_wait;
+    for (;;) {
+      std::uint64_t found = 0;
+      for (const px::connection_record& r : p.records()) {
+        if (r.client_port == port && r.end == "open") found = r.number;
+      }
+      if (found != 0 || std::chrono::steady_clock::now() >= until) return found;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+
+  void apply_fault(const action& a) {
+    px::proxy* p = proxies_.contains(a.client) ? proxies_[a.client].get() : proxy_for(a.client);
+    if (!p) return;
+    px::fault f;
+    switch (a.fault.k) {
+      case script::fault_step::kind::partition:
+        f.type = px::fault_type::partition;
+        f.ms = a.fault.duration_ms ? static_cast<std::uint32_t>(std::clamp<script::ms>(*a.fault.duration_ms, 1, px::fault_ms_max))
+                                   : until_cleared;
+        break;
+      case script::fault_step::kind::black_hole:
+      case script::fault_step::kind::half_open: {
+        // The client's current connection only, as on the simulator: a new one passes.
+        f.type = a.fault.k == script::fault_step::kind::black_hole ? px::fault_type::black_hole : px::fault_type::half_open;
+        f.broker_end = a.fault.broker_told;
+        f.connection = proxy_number(*p, a.conn);
+        if (f.connection == 0) return;  // it ended before the proxy saw it
+        break;
+      }
+      default:
+        return;
+    }
+    p->add_fault(f);
+  }
+
+  // Kills the broker and brings it back with the profile's commands, then tells the
+  // interpreter; the loop waits meanwhile (the broker is down: there is nothing to talk to).
+  void restart() {
+    std::optional<std::string> error;
+    if (real_.crash_command.empty() || real_.restart_command.empty()) {
+      error = "the profile has no [restart] commands";
+    } else if (auto e = real::run_shell(real_.crash_command)) {
+      error = "crash: " + *e;
+    } else if (auto e2 = real::run_shell(real_.restart_command)) {
+      error = "restart: " + *e2;
+    }
+    interp_.on_restarted(loop_.now_ms(), std::move(error));
   }
 
   tp::connection* find(std::uint64_t id) {
@@ -155,6 +259,9 @@ class real_case {
 
   tp::endpoint where_;
   tp::connection_options options_;
+  real_options real_;
+  bool proxied_;  // the scenario has fault steps: every client goes through its own proxy
+  std::map<std::string, std::unique_ptr<px::proxy>> proxies_;
   tp::event_loop loop_;
   script::interpreter interp_;
   run::case_activity* activity_;
@@ -163,6 +270,14 @@ class real_case {
 };
 
 }  // namespace
+
+real_options with_restart(real_options o, const profile& p) {
+  if (!p.crash_command || !p.restart_command) return o;
+  const tp::endpoint where = endpoint_of(o);
+  o.crash_command = with_port(*p.crash_command, where.port);
+  o.restart_command = with_port(*p.restart_command, where.port);
+  return o;
+}
 
 case_run run_on_real(const script::scenario& s, const script::case_context& ctx, const real_options& o,
                      run::case_activity* activity) {

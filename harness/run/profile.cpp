@@ -2,6 +2,7 @@
 #include "run/profile.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <toml++/toml.h>
@@ -85,6 +86,8 @@ std::set<std::string> profile::capabilities() const {
   if (receive_maximum > 0) c.insert("receive_maximum");
   if (request_response) c.insert("request_response");
   if (several_in_flight) c.insert("several_in_flight");
+  if (persistence) c.insert("persistence");
+  if (restart_command) c.insert("restart");
   bool scram = std::find(enhanced_auth.begin(), enhanced_auth.end(), "SCRAM-SHA-256") != enhanced_auth.end();
   if (scram && scram_user && scram_password) c.insert("scram_sha_256");
   for (auto v : versions) {
@@ -140,14 +143,14 @@ profile_result parse_profile(const std::string& text, const std::string& path) {
   if (const toml::table* c = root["capabilities"].as_table()) {
     if (!r.check_keys(*c, {"max_qos", "retain", "wildcards", "shared_subscriptions", "subscription_identifiers", "topic_alias_maximum",
                            "receive_maximum", "maximum_packet_size", "zero_length_client_id", "will_delay", "session_expiry",
-                           "message_expiry", "request_response", "several_in_flight", "enhanced_auth"}, "capabilities")) return fail();
+                           "message_expiry", "request_response", "several_in_flight", "persistence", "enhanced_auth"}, "capabilities")) return fail();
     bool ok = r.get(*c, "max_qos", p.max_qos) && r.get(*c, "retain", p.retain) && r.get(*c, "wildcards", p.wildcards) &&
               r.get(*c, "shared_subscriptions", p.shared_subscriptions) && r.get(*c, "subscription_identifiers", p.subscription_identifiers) &&
               r.get(*c, "topic_alias_maximum", p.topic_alias_maximum) && r.get(*c, "receive_maximum", p.receive_maximum) &&
               r.get(*c, "maximum_packet_size", p.maximum_packet_size) && r.get(*c, "zero_length_client_id", p.zero_length_client_id) &&
               r.get(*c, "will_delay", p.will_delay) && r.get(*c, "session_expiry", p.session_expiry) &&
               r.get(*c, "message_expiry", p.message_expiry) && r.get(*c, "request_response", p.request_response) &&
-              r.get(*c, "several_in_flight", p.several_in_flight);
+              r.get(*c, "several_in_flight", p.several_in_flight) && r.get(*c, "persistence", p.persistence);
     if (!ok) return fail();
     if (p.max_qos > 2) return {std::nullopt, path + ": max_qos is 0, 1 or 2"};
     if (const toml::node* n = c->get("enhanced_auth")) {
@@ -198,7 +201,17 @@ profile_result load_profile(const std::string& path) {
   if (!in) return {std::nullopt, path + ": cannot read the profile"};
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_profile(ss.str(), path);
+  profile_result r = parse_profile(ss.str(), path);
+  // [restart] commands run in the profile's folder, so they can name scripts beside it.
+  if (r.value && r.value->crash_command) {
+    std::string folder = std::filesystem::absolute(path).parent_path().string();
+    std::string quoted = "'";
+    for (char ch : folder) quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+    quoted += "'";
+    r.value->crash_command = "cd " + quoted + " && " + *r.value->crash_command;
+    r.value->restart_command = "cd " + quoted + " && " + *r.value->restart_command;
+  }
+  return r;
 }
 
 profile builtin_sim_profile() {
@@ -211,6 +224,7 @@ profile builtin_sim_profile() {
   p.enhanced_auth = {"SCRAM-SHA-256"};
   p.scram_user = "harness-scram";
   p.scram_password = "scram-secret";
+  p.persistence = true;  // the simulated broker keeps its state across `restart broker`
   return p;
 }
 

@@ -41,6 +41,9 @@ struct profile {
   // acknowledged. The standard allows one at a time (5.0's Receive Maximum is a ceiling, 3.1.1
   // sets none), but out-of-order acknowledgements and re-sends of several messages need more.
   bool several_in_flight = true;
+  // The broker keeps sessions, their messages and retained messages across a restart
+  // (mosquitto's `persistence true`): scenarios that `restart broker` may count on them.
+  bool persistence = false;
   // 5.0 Authentication Methods the broker offers (section 4.12), e.g. ["SCRAM-SHA-256"].
   std::vector<std::string> enhanced_auth;
 
@@ -60,6 +63,7 @@ struct profile {
   // [restart]: shell commands ({port} becomes the broker's TCP port) that crash the broker
   // (`crash`, e.g. a SIGKILL) and bring it back where it was (`command`, returning once it
   // listens), for chaos runs' broker-crash faults and scenarios that restart the broker.
+  // load_profile makes them run in the profile file's folder.
   std::optional<std::string> crash_command;
   std::optional<std::string> restart_command;
   // [target]: URLs by transport name (tcp, ws, tls, wss)

@@ -94,6 +94,7 @@ namespace {
 std::set<std::string> capabilities_of(const run_options& o) {
   std::set<std::string> caps = o.prof.capabilities();
   if (o.transport == "ws" || o.transport == "wss") caps.insert("websocket");
+  if (o.transport == "sim") caps.insert("restart");  // the simulator restarts its broker itself
   return caps;
 }
 
@@ -126,7 +127,9 @@ std::vector<case_result> select_cases(const suite& s, const run_options& o) {
         for (const auto& need : sc.needs) {
           if (!caps.contains(need)) {
             c.result = verdict::skip;
-            c.skip_reason = need == "websocket" ? "needs a WebSocket target (ws:// or wss://)" : "the profile lacks '" + need + "'";
+            c.skip_reason = need == "websocket" ? "needs a WebSocket target (ws:// or wss://)"
+                            : need == "restart" ? "needs a broker restart: the profile has no [restart] commands"
+                                                : "the profile lacks '" + need + "'";
             break;
           }
         }
@@ -195,11 +198,15 @@ run_result run_cases(std::vector<case_result> cases, const run_options& o, targe
   r.classes = o.classes;
   // On a shared broker, hostile scenarios run one at a time, each followed by a liveness probe,
   // so a broker that dies is attributed to the scenario that killed it.
+  // Scenarios that restart the broker run after all the others, one at a time, each followed
+  // by a probe: a restart would end every other case's connections.
   std::vector<std::size_t> calm;
   std::vector<std::size_t> hostile;
+  std::vector<std::size_t> restarting;
   for (std::size_t i = 0; i < cases.size(); ++i) {
     if (cases[i].result == verdict::skip) continue;
-    (cases[i].sc->hostile && where.shared() ? hostile : calm).push_back(i);
+    if (cases[i].sc->restarts && where.shared()) restarting.push_back(i);
+    else (cases[i].sc->hostile && where.shared() ? hostile : calm).push_back(i);
   }
   std::mutex m;
   std::size_t done = 0;
@@ -308,6 +315,17 @@ run_result run_cases(std::vector<case_result> cases, const run_options& o, targe
     hostile_lane();
   }
   for (auto& t : pool) t.join();
+  for (std::size_t i : restarting) {
+    case_result& c = cases[i];
+    run_one(c, o, where);
+    if (auto gone = where.probe()) {
+      c.broker_died = true;
+      c.result = verdict::fail;
+      c.run.outcome.result = verdict::fail;
+      c.run.outcome.message = "the broker was not answering after this scenario restarted it: " + *gone;
+    }
+    finish_case(c);
+  }
   if (where.shared()) r.liveness_failure = where.probe();
   std::set<std::string> enforced;
   for (const auto& c : cases) enforced.insert(c.run.statements_enforced.begin(), c.run.statements_enforced.end());

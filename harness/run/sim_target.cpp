@@ -3,6 +3,7 @@
 // function of the scenario, the profile and the seed.
 #include "run/sim_target.hpp"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -108,6 +109,8 @@ sim::world_options world_options_of(const profile& p, const sim_options& o) {
   w.planted_bug = o.planted_bug;
   w.latency_max_ms = o.latency_ms;
   w.events_max = o.events_max;
+  // `persistence` in the profile: the broker keeps its state across `restart broker`.
+  w.persistence = p.capabilities().contains("persistence");
   return w;
 }
 
@@ -116,7 +119,8 @@ sim::world_options world_options_of(const profile& p, const sim_options& o) {
 class sim_case {
  public:
   sim_case(const script::scenario& s, const script::case_context& ctx, const profile& p, const sim_options& o)
-      : latency_ms_(o.latency_ms), record_writes_(o.record_writes), world_(world_options_of(p, o)), peer_(world_.add_raw_peer()), interp_(s, ctx) {}
+      : latency_ms_(o.latency_ms), record_writes_(o.record_writes), per_client_(s.faults), world_(world_options_of(p, o)),
+        peer_(world_.add_raw_peer()), interp_(s, ctx) {}
 
   case_run run() {
     interp_.start(world_.now());
@@ -124,12 +128,17 @@ class sim_case {
     while (!interp_.finished() && !world_.budget_exhausted()) {
       std::optional<sim::sim_ms> wake = interp_.next_wake();
       if (!wake) break;
+      if (restart_due_) wake = std::min(*wake, *restart_due_);
       std::vector<sim::peer_event> events = world_.step_until(*wake);
       for (const sim::peer_event& e : events) {
         deliver(e);
         pump();
       }
-      if (events.empty() && world_.now() >= *wake) {
+      if (events.empty() && restart_due_ && world_.now() >= *restart_due_) {
+        restart_due_.reset();
+        interp_.on_restarted(world_.now());
+        pump();
+      } else if (events.empty() && world_.now() >= *wake) {
         interp_.on_timer(world_.now());
         pump();
       }
@@ -187,7 +196,7 @@ class sim_case {
     for (action& a : interp_.take_actions()) {
       switch (a.k) {
         case action::kind::open: {
-          sim::conn_id c = world_.open(peer_);
+          sim::conn_id c = world_.open(node_of(a.client));
           to_world_[a.conn] = c;
           by_world_[c] = a.conn;
           break;
@@ -216,8 +225,49 @@ class sim_case {
             by_world_.erase(*c);
           }
           break;
+        case action::kind::fault:
+          world_.apply(fault_of(a));
+          break;
+        case action::kind::heal:
+          world_.heal();
+          break;
+        case action::kind::restart:
+          // Down for a moment, then the same broker (with its state when the profile says
+          // persistence); the step goes on once it is back.
+          world_.apply(sim::fault{.at_ms = world_.now(), .kind = sim::fault_kind::broker_crash, .duration_ms = restart_down_ms});
+          restart_due_ = world_.now() + restart_down_ms;
+          break;
       }
     }
+  }
+
+  // A scenario with fault steps gives each client a node of its own, so a fault on one
+  // client's link leaves the others'; the rest share one (their runs stay as they were).
+  sim::node_id node_of(const std::string& client) {
+    if (!per_client_) return peer_;
+    auto [it, added] = nodes_.try_emplace(client, peer_);
+    if (added && nodes_.size() > 1) it->second = world_.add_raw_peer();
+    return it->second;
+  }
+
+  sim::fault fault_of(const action& a) {
+    sim::fault f{.at_ms = world_.now(), .target = node_of(a.client)};
+    switch (a.fault.k) {
+      case script::fault_step::kind::partition:
+        f.kind = sim::fault_kind::partition;
+        f.duration_ms = a.fault.duration_ms.value_or(partition_until_heal_ms);
+        break;
+      case script::fault_step::kind::black_hole:
+        f.kind = sim::fault_kind::black_hole;
+        break;
+      case script::fault_step::kind::half_open:
+        f.kind = sim::fault_kind::half_open;
+        f.param = a.fault.broker_told ? 1 : 0;
+        break;
+      default:
+        throw std::logic_error("not a fault on a client");
+    }
+    return f;
   }
 
   std::optional<sim::conn_id> world_conn(std::uint64_t id) const {
@@ -226,8 +276,16 @@ class sim_case {
     return it->second;
   }
 
+  // `restart broker`: how long the simulated broker stays down; a partition without `for`
+  // lasts until `heal` (longer than any case's budget).
+  static constexpr sim::sim_ms restart_down_ms = 100;
+  static constexpr sim::sim_ms partition_until_heal_ms = 24 * 3'600'000;
+
   sim::sim_ms latency_ms_;  // one way, as the world's links have it
   bool record_writes_;
+  bool per_client_;
+  std::map<std::string, sim::node_id> nodes_;
+  std::optional<sim::sim_ms> restart_due_;
   std::vector<client_write> writes_;
   sim::sim_world world_;
   sim::node_id peer_;

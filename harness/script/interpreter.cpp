@@ -121,6 +121,15 @@ std::optional<std::vector<std::uint8_t>> acknowledgement_of(const codec::packet&
   return bytes;
 }
 
+action make_action(action::kind k, std::uint64_t conn = 0, std::vector<std::uint8_t> bytes = {}, std::string client = {}) {
+  action a;
+  a.k = k;
+  a.conn = conn;
+  a.bytes = std::move(bytes);
+  a.client = std::move(client);
+  return a;
+}
+
 }  // namespace
 
 interpreter::interpreter(const scenario& s, case_context ctx) : s_(s), ctx_(std::move(ctx)) {
@@ -140,6 +149,9 @@ interpreter::interpreter(const scenario& s, case_context ctx) : s_(s), ctx_(std:
     else if (const auto* w = std::get_if<wait_step>(&st.body)) budget_ms_ += w->duration_ms;
     else if (std::holds_alternative<connect_step>(st.body)) budget_ms_ += ctx_.default_within_ms;
     else if (const auto* c = std::get_if<check_step>(&st.body)) budget_ms_ += c->duration_ms.value_or(ctx_.default_within_ms);
+    else if (const auto* f = std::get_if<fault_step>(&st.body)) {
+      if (f->k == fault_step::kind::restart) budget_ms_ += ctx_.restart_within_ms;
+    }
   }
 }
 
@@ -276,7 +288,7 @@ void interpreter::finish(verdict v, const std::string& message, const step* st, 
   deadline_.reset();
   // Whatever the scenario left open goes away with a FIN.
   for (auto& [name, c] : clients_) {
-    if (c->conn != 0 && (c->open || c->opening)) actions_.push_back({action::kind::close, c->conn, {}});
+    if (c->conn != 0 && (c->open || c->opening)) actions_.push_back(make_action(action::kind::close, c->conn));
     c->open = false;
     c->opening = false;
   }
@@ -378,6 +390,8 @@ interpreter::status interpreter::run_step(const step& st, ms now) {
         } else if constexpr (std::is_same_v<T, check_step>) {
           if (first) deadline_ = now + scaled(body.duration_ms.value_or(ctx_.default_within_ms));
           return run_check(st, body, now);
+        } else if constexpr (std::is_same_v<T, fault_step>) {
+          return run_fault(st, body, first, now);
         } else {
           return run_assert(st, body);
         }
@@ -401,7 +415,7 @@ void interpreter::open_connection(client& c, ms now) {
   o.receiver = codec::receiver_role::client;
   o.adopt_connect_version = false;
   c.decoder = std::make_unique<codec::stream_decoder>(o);
-  actions_.push_back({action::kind::open, c.conn, {}});
+  actions_.push_back(make_action(action::kind::open, c.conn, {}, c.name));
   deadline_ = now + scaled(ctx_.default_within_ms);
 }
 
@@ -420,7 +434,7 @@ void interpreter::emit(client& c, action::kind k, std::vector<std::uint8_t> byte
     return;
   }
   record({now, transcript_entry::kind::sent, c.name, c.conn, std::move(view), {}, line});
-  actions_.push_back({k, c.conn, std::move(bytes)});
+  actions_.push_back(make_action(k, c.conn, std::move(bytes)));
 }
 
 std::vector<field_setting> interpreter::scram_fields(client& c, const std::vector<field_setting>& fields,
@@ -516,7 +530,7 @@ void interpreter::adopt_connect(client& c, const built_packet& p) {
 interpreter::status interpreter::run_connect(const step& st, const connect_step& cs, ms now) {
   client& c = get(cs.client);
   if (!c.opening && !c.open) {
-    if (c.conn != 0 && !c.closed) actions_.push_back({action::kind::close, c.conn, {}});
+    if (c.conn != 0 && !c.closed) actions_.push_back(make_action(action::kind::close, c.conn));
     open_connection(c, now);
     return status::waiting;
   }
@@ -571,13 +585,78 @@ interpreter::status interpreter::run_send(const step& st, const send_step& s, ms
   return status::done;
 }
 
+void interpreter::on_restarted(ms now, std::optional<std::string> error) {
+  now_ = now;
+  if (finished_ || !restart_pending_) return;
+  restart_pending_ = false;
+  restart_error_ = std::move(error);
+  advance(now);
+}
+
+interpreter::status interpreter::run_fault(const step& st, const fault_step& f, bool first, ms now) {
+  auto note = [&](const std::string& who, std::uint64_t conn, std::string text) {
+    record({now, transcript_entry::kind::note, who, conn, {}, std::move(text), st.pos.line});
+  };
+  switch (f.k) {
+    case fault_step::kind::heal:
+      actions_.push_back(make_action(action::kind::heal));
+      note("", 0, "heal: every fault ends");
+      return status::done;
+    case fault_step::kind::restart:
+      if (first) {
+        restart_pending_ = true;
+        restart_error_.reset();
+        actions_.push_back(make_action(action::kind::restart));
+        note("", 0, "the broker is killed and started again");
+        deadline_ = now + scaled(ctx_.restart_within_ms);
+        return status::waiting;
+      }
+      if (restart_pending_) {
+        if (now < *deadline_) return status::waiting;
+        finish(verdict::error, "the broker was not listening again within " + std::to_string(scaled(ctx_.restart_within_ms)) + " ms of its restart", &st);
+        return status::done;
+      }
+      if (restart_error_) {
+        finish(verdict::error, "the broker could not be restarted: " + *restart_error_, &st);
+        return status::done;
+      }
+      note("", 0, "the broker listens again");
+      return status::done;
+    case fault_step::kind::partition:
+    case fault_step::kind::black_hole:
+    case fault_step::kind::half_open: {
+      client& c = get(f.client);
+      const bool open = c.conn != 0 && c.open;
+      if (f.k != fault_step::kind::partition && !open) {
+        finish(verdict::error, s_.file + ":" + std::to_string(st.pos.line) + ": " + c.name + " has no open connection for this fault", &st);
+        return status::done;
+      }
+      fault_step scaled_fault = f;  // the target's time: durations times the time factor
+      if (f.duration_ms) scaled_fault.duration_ms = scaled(*f.duration_ms);
+      action a = make_action(action::kind::fault, open ? c.conn : 0, {}, c.name);
+      a.fault = scaled_fault;
+      actions_.push_back(std::move(a));
+      std::string what = f.k == fault_step::kind::partition
+                             ? "partition: nothing passes between " + c.name + " and the broker" +
+                                   (f.duration_ms ? " for " + std::to_string(*f.duration_ms) + " ms" : " until heal")
+                         : f.k == fault_step::kind::black_hole
+                             ? "black hole: the connection carries nothing more, FIN and RST included"
+                             : std::string("half-open: the connection is gone for the ") + (f.broker_told ? "broker" : "client") +
+                                   " only";
+      note(c.name, open ? c.conn : 0, std::move(what));
+      return status::done;
+    }
+  }
+  return status::done;
+}
+
 interpreter::status interpreter::run_close(const close_step& cs, ms now) {
   client& c = get(cs.client);
   if (c.conn == 0 || (!c.open && !c.opening)) return status::done;
   action::kind k = cs.k == close_step::kind::close ? action::kind::close
                    : cs.k == close_step::kind::reset ? action::kind::reset
                                                      : action::kind::half_close;
-  actions_.push_back({k, c.conn, {}});
+  actions_.push_back(make_action(k, c.conn));
   const char* what = cs.k == close_step::kind::close ? "closed by the scenario (FIN)"
                      : cs.k == close_step::kind::reset ? "reset by the scenario (RST)"
                                                        : "half-closed by the scenario (FIN, still reading)";

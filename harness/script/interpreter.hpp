@@ -34,10 +34,15 @@ std::string_view to_string(close_kind k);
 
 struct action {
   // write_text: `bytes` go as one WebSocket text message (only WebSocket targets run such steps).
-  enum class kind : std::uint8_t { open, write, write_text, close, half_close, reset };
+  // fault: `fault` on client `client` (whose current connection is `conn`, 0: none); heal:
+  // every fault ends; restart: the broker dies and is started again, and the target calls
+  // on_restarted once it listens (or could not bring it back).
+  enum class kind : std::uint8_t { open, write, write_text, close, half_close, reset, fault, heal, restart };
   kind k = kind::open;
   std::uint64_t conn = 0;
   std::vector<std::uint8_t> bytes;
+  std::string client;  // open, fault: the scenario's name of the client
+  fault_step fault;
 };
 
 // One line of a case's wire log: a packet either way, or a connection event.
@@ -69,6 +74,7 @@ struct case_context {
   double time_factor = 1.0;            // deadlines and quiet windows are multiplied by it
   ms default_within_ms = 5'000;        // an expectation without `within`
   ms case_budget_ms = 60'000;  // slack beyond the sum of the steps' deadlines; past it, an error
+  ms restart_within_ms = 60'000;  // `restart broker`: the broker must listen again within this
   std::set<std::string> capabilities;
   std::map<std::string, std::string> profile_values;  // $profile.KEY
   // User name and password for every CONNECT that writes neither (a broker without anonymous access).
@@ -96,6 +102,8 @@ class interpreter {
   void on_bytes(std::uint64_t conn, std::span<const std::uint8_t> bytes, ms now);
   void on_closed(std::uint64_t conn, close_kind how, const std::string& detail, ms now);
   void on_timer(ms now);
+  // The broker a `restart` action asked for is back (`error`: it could not be brought back).
+  void on_restarted(ms now, std::optional<std::string> error = std::nullopt);
 
   std::vector<action> take_actions();
   std::optional<ms> next_wake() const;
@@ -118,6 +126,7 @@ class interpreter {
   status run_close(const close_step& c, ms now);
   status run_assert(const step& st, const assert_step& a);
   status run_check(const step& st, const check_step& c, ms now);
+  status run_fault(const step& st, const fault_step& f, bool first, ms now);
   status expect_one_of(const step& st, const expect_step& e, client& c, ms now);
   status expect_unordered(const step& st, const expect_step& e, client& c, ms now);
 
@@ -153,6 +162,8 @@ class interpreter {
   std::size_t pc_ = 0;
   bool step_started_ = false;
   std::optional<ms> deadline_;
+  bool restart_pending_ = false;              // a restart action awaits on_restarted
+  std::optional<std::string> restart_error_;  // what on_restarted said went wrong
   ms started_at_ = 0;
   ms budget_ms_ = 0;
   ms now_ = 0;

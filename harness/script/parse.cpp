@@ -312,6 +312,17 @@ class parser {
         ws_only = send->ws_text.has_value();
       } else if (const auto* a = std::get_if<assert_step>(&st.body)) {
         ws_only = a->k == assert_step::kind::subprotocol;
+      } else if (const auto* f = std::get_if<fault_step>(&st.body)) {
+        s.faults = true;
+        if (f->k == fault_step::kind::restart) {
+          s.restarts = true;
+          if (std::find(s.needs.begin(), s.needs.end(), "restart") == s.needs.end()) {
+            throw failure(st.pos, "this step restarts the broker: the scenario needs 'needs restart'");
+          }
+        }
+      } else if (std::holds_alternative<check_step>(st.body) && s.restarts) {
+        // The checkers would take the sessions and wills a restart ended for ones still owed.
+        throw failure(st.pos, "'check history' after 'restart broker' is not supported: the history has no record of the restart");
       }
       if (ws_only && !websocket) {
         throw failure(st.pos, "this step exists only on a WebSocket connection: the scenario needs 'needs websocket'");
@@ -391,15 +402,45 @@ class parser {
       a.client = client_name();
       end_of_line();
       st.body = std::move(a);
+    } else if (verb == "partition" || verb == "black-hole" || verb == "half-open" || verb == "heal" ||
+               verb == "restart") {
+      st.body = parse_fault(verb);
     } else if (verb == "assert") {
       st.body = parse_assert();
     } else if (verb == "check") {
       st.body = parse_check();
     } else {
       fail(kw, "unknown step '" + verb +
-                   "' (steps: connect, open, send, reauth, expect, require, close, half-close, reset, wait, ignore, auto-ack, assert, check)");
+                   "' (steps: connect, open, send, reauth, expect, require, close, half-close, reset, wait, ignore, auto-ack, assert, check, partition, black-hole, half-open, heal, restart)");
     }
     return st;
+  }
+
+  fault_step parse_fault(const std::string& verb) {
+    fault_step f;
+    if (verb == "heal") {
+      f.k = fault_step::kind::heal;
+    } else if (verb == "restart") {
+      f.k = fault_step::kind::restart;
+      const token& t = peek();
+      if (expect_word("'broker'") != "broker") fail(t, "expected 'restart broker'");
+    } else {
+      f.k = verb == "partition" ? fault_step::kind::partition
+            : verb == "black-hole" ? fault_step::kind::black_hole
+                                   : fault_step::kind::half_open;
+      f.client = client_name();
+      if (f.k == fault_step::kind::half_open) {
+        const token& t = peek();
+        std::string end = expect_word("the end that learns of it: client or broker");
+        if (end != "client" && end != "broker") fail(t, "expected the end that learns of it: client or broker");
+        f.broker_told = end == "broker";
+      } else if (f.k == fault_step::kind::partition && peek().k == token::kind::word && peek().text == "for") {
+        ++i_;
+        f.duration_ms = duration();
+      }
+    }
+    end_of_line();
+    return f;
   }
 
   ms duration() {

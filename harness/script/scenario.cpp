@@ -33,7 +33,8 @@ const std::vector<std::string>& known_capabilities() {
   static const std::vector<std::string> caps{
       "qos1", "qos2", "retain", "wildcards", "shared_subscriptions", "subscription_identifiers", "topic_alias",
       "credentials", "denied_topic", "zero_length_client_id", "will_delay", "session_expiry", "message_expiry",
-      "maximum_packet_size", "receive_maximum", "request_response", "scram_sha_256", "v3.1", "websocket", "several_in_flight"};
+      "maximum_packet_size", "receive_maximum", "request_response", "scram_sha_256", "v3.1", "websocket", "several_in_flight",
+      "restart", "persistence"};
   return caps;
 }
 

@@ -149,8 +149,30 @@ struct auto_ack_step {
   std::string client;
 };
 
+// Network faults and broker restarts, with the simulator's meaning on every target (on a real
+// broker each client's connections pass through its own fault proxy, harness/proxy):
+//   `partition C [for DUR]`  nothing passes between C and the broker, either way, until DUR
+//                            has passed or `heal`; what was sent waits (TCP retransmits) and
+//                            C's new connections wait too
+//   `black-hole C`           C's current connection carries nothing more, FIN and RST
+//                            included: only keep alive can tell
+//   `half-open C client|broker`  C's current connection is gone for that end only (it gets
+//                            a RST); the other end never hears of it
+//   `heal`                   every fault of the case ends (held bytes flow on)
+//   `restart broker`         the broker process dies (SIGKILL: no DISCONNECT, no will of its
+//                            own making) and is started again where it was; the step ends
+//                            once it listens. Needs `restart`; on a real broker, the
+//                            profile's [restart] commands.
+struct fault_step {
+  enum class kind : std::uint8_t { partition, black_hole, half_open, heal, restart };
+  kind k = kind::partition;
+  std::string client;             // empty for heal and restart
+  std::optional<ms> duration_ms;  // partition: how long (nullopt: until heal)
+  bool broker_told = false;       // half_open: the end that learns is the broker's
+};
+
 using step_body = std::variant<connect_step, send_step, expect_step, close_step, wait_step,
-                               ignore_step, assert_step, check_step, auto_ack_step>;
+                               ignore_step, assert_step, check_step, auto_ack_step, fault_step>;
 
 struct step {
   step_body body;
@@ -176,6 +198,8 @@ struct scenario {
   std::string source;  // the scenario's lines, for reports
   int first_line = 0;
   bool hostile = false;  // sends raw or rule-breaking bytes: the broker's liveness is probed after it
+  bool faults = false;    // has fault steps: on a real broker its clients go through proxies
+  bool restarts = false;  // restarts the broker: on a shared broker it runs alone, after the rest
 
   const std::vector<std::string>& statements_for(protocol_version v) const;
 };

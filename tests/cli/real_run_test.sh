@@ -5,6 +5,9 @@
 #       verdicts must equal those of the simulated reference broker, case by case, but for
 #       the cases that need a WebSocket connection: skipped on the simulator, they must pass
 #       on ws:// and wss:// and be skipped on tcp:// and tls://
+#   real_run_test.sh ref-restart HARNESS BROKER SCENARIOS  the real mqtt-ref-broker with persistence
+#       (profile-persistence.toml): the fault and restart scenarios pass over tcp:// and wss://,
+#       none skipped; the broker is killed and started again by targets/restart
 #   real_run_test.sh mosquitto HARNESS - SCENARIOS            Debian's mosquitto with its profile
 #       and baseline: nothing fails but what the baseline lists
 # Exit 0 pass, 1 fail, 77 mosquitto missing.
@@ -17,7 +20,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 pid=
 cleanup() {
-  [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  # A restart leaves a new process behind: its pid is in the file.
+  [[ -f "$work/broker/pid" ]] && pid=$(cat "$work/broker/pid")
+  [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -71,6 +76,29 @@ case "$case_name" in
     [[ $sim_status -eq $real_status ]] || { echo "FAIL: exit $sim_status on the simulator, $real_status on $url"; exit 1; }
     kill -0 "$pid" 2>/dev/null || { echo "FAIL: the broker died"; tail "$work/broker/log"; exit 1; }
     echo "ok: $(wc -l <"$work/real.v") cases agree ($url)"
+    ;;
+  ref-restart)
+    MQTT_REF_PERSISTENCE=1 start mqtt-ref-broker "$broker"
+    profile=$root/targets/mqtt-ref-broker/profile-persistence.toml
+    for url in "$(cat "$work/broker/url")" "$(cat "$work/broker/wss_url")"; do
+      rm -rf "$work/real"
+      "$harness" run "$scenarios/both/4.4-network-faults.scenario" "$scenarios/both/4.1-restart.scenario" \
+        --target "$url" --profile "$profile" --ca-file "$work/broker/cert.pem" --out "$work/real" -q
+      status=$?
+      [[ $status -eq 0 ]] || { echo "FAIL: exit $status on $url"; exit 1; }
+      python3 - "$work/real/latest/report.json" <<'PY' || exit 1
+import json, sys
+cases = json.load(open(sys.argv[1]))["cases"]
+restarts = [c for c in cases if "restart" in c.get("needs", [])]
+bad = [f'{c["id"]} {c["version"]}: {c["verdict"]}' for c in cases if c["verdict"] != "pass"]
+if bad or len(restarts) < 4:
+    print("FAIL: every case must pass, at least 4 of them restarting the broker:", bad, len(restarts))
+    sys.exit(1)
+print(f"ok: {len(cases)} cases pass, {len(restarts)} of them across a broker restart")
+PY
+      pid=$(cat "$work/broker/pid")
+      kill -0 "$pid" 2>/dev/null || { echo "FAIL: the broker is not running after the restarts"; tail "$work/broker/log"; exit 1; }
+    done
     ;;
   mosquitto)
     command -v mosquitto >/dev/null || { echo "mosquitto not installed (tools/bootstrap installs it)"; exit 77; }

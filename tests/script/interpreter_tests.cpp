@@ -99,6 +99,57 @@ BOOST_AUTO_TEST_CASE(a_bad_reference_is_an_error) {
   BOOST_TEST(o.run.outcome.message.find("$nope: unknown reference") != std::string::npos, o.run.outcome.message);
 }
 
+// Fault steps on the simulator: a partition holds one client's packets and no other's, and a
+// restart keeps the broker's state only when the profile says persistence.
+BOOST_AUTO_TEST_CASE(a_partition_holds_one_client_only) {
+  std::string text = subscribed +
+                     "partition s for 3s\nsend p PUBLISH topic=$t/a qos=1 payload=\"x\"\nexpect p PUBACK within 1s\n"
+                     "expect s no PUBLISH for 2500ms\nexpect s PUBLISH topic=$t/a payload=\"x\" within 2s\n";
+  BOOST_TEST(static_cast<int>(run_text(text).v) == static_cast<int>(hs::verdict::pass));
+  auto held = run_text(subscribed + "partition s\nsend p PUBLISH topic=$t/a qos=1 payload=\"x\"\nexpect p PUBACK within 1s\n"
+                                    "expect s PUBLISH topic=$t/a within 5s\n");
+  BOOST_TEST(static_cast<int>(held.v) == static_cast<int>(hs::verdict::fail));
+  auto healed = run_text(subscribed + "partition s\nsend p PUBLISH topic=$t/a qos=1 payload=\"x\"\nexpect p PUBACK within 1s\n"
+                                      "heal\nexpect s PUBLISH topic=$t/a within 1s\n");
+  BOOST_TEST(static_cast<int>(healed.v) == static_cast<int>(hs::verdict::pass));
+}
+
+BOOST_AUTO_TEST_CASE(a_restart_keeps_state_only_with_persistence) {
+  std::string text = "scenario a/b \"t\"\nspec MQTT-3.1.2-23\nversion 5\nneeds restart\n"
+                     "connect c clean=0 session_expiry_interval=300\nrequire c CONNACK reason=0\n"
+                     "send c SUBSCRIBE id=1 filter=$t/a qos=1\nrequire c SUBACK id=1\nrestart broker\nexpect c closed within 1s\n"
+                     "connect c clean=0 session_expiry_interval=300\nexpect c CONNACK reason=0 session_present=1\n";
+  hr::profile kept;
+  kept.persistence = true;
+  BOOST_TEST(static_cast<int>(run_text(text, hs::protocol_version::v5, kept).v) == static_cast<int>(hs::verdict::pass));
+  auto lost = run_text(text);
+  BOOST_TEST(static_cast<int>(lost.v) == static_cast<int>(hs::verdict::fail));
+  BOOST_TEST(lost.run.outcome.actual.find("\"session_present\":false") != std::string::npos, lost.run.outcome.actual);
+}
+
+BOOST_AUTO_TEST_CASE(a_black_hole_needs_an_open_connection) {
+  auto o = run_text("scenario a/b \"t\"\nspec MQTT-3.8.4-1\nversion 5\nblack-hole c\n");
+  BOOST_TEST(static_cast<int>(o.v) == static_cast<int>(hs::verdict::error));
+  BOOST_TEST(o.run.outcome.message.find("no open connection") != std::string::npos, o.run.outcome.message);
+}
+
+BOOST_AUTO_TEST_CASE(restart_cases_are_skipped_without_restart_commands) {
+  hr::suite s;
+  s.scenarios = hs::parse_scenarios("scenario a/b \"t\"\nspec MQTT-3.8.4-1\nversion 5\nneeds restart\nrestart broker\n", "t").scenarios;
+  hr::run_options o;
+  o.transport = "tcp";
+  auto cases = hr::select_cases(s, o);
+  BOOST_TEST_REQUIRE(cases.size() == 1u);
+  BOOST_TEST(static_cast<int>(cases[0].result) == static_cast<int>(hs::verdict::skip));
+  BOOST_TEST(cases[0].skip_reason.find("[restart]") != std::string::npos);
+  o.prof.crash_command = "true";
+  o.prof.restart_command = "true";
+  BOOST_TEST(static_cast<int>(hr::select_cases(s, o)[0].result) == static_cast<int>(hs::verdict::pass));
+  o.prof = {};
+  o.transport = "sim";
+  BOOST_TEST(static_cast<int>(hr::select_cases(s, o)[0].result) == static_cast<int>(hs::verdict::pass));
+}
+
 BOOST_AUTO_TEST_CASE(capabilities_the_profile_lacks_are_skipped) {
   hr::suite s;
   s.scenarios = hs::parse_scenarios("scenario a/b \"t\"\nspec MQTT-3.8.4-1\nversion all\nneeds qos2\nconnect c\n", "t").scenarios;

@@ -137,4 +137,32 @@ BOOST_AUTO_TEST_CASE(unknown_rules_are_errors) {
   BOOST_TEST(e.find("expected a rule name") != std::string::npos, e);
 }
 
+BOOST_AUTO_TEST_CASE(fault_steps) {
+  auto r = parse("scenario a/b \"t\"\nspec MQTT-3.8.4-1\nversion all\nneeds restart\nconnect c\n"
+                 "partition c for 2s\npartition d\nblack-hole c\nhalf-open c broker\nhalf-open d client\nheal\nrestart broker\n");
+  BOOST_TEST_REQUIRE(r.errors.empty());
+  const hs::scenario& s = r.scenarios.at(0);
+  BOOST_TEST(s.faults);
+  BOOST_TEST(s.restarts);
+  BOOST_TEST(!s.hostile);
+  BOOST_TEST_REQUIRE(s.steps.size() == 8u);
+  const auto& p = std::get<hs::fault_step>(s.steps[1].body);
+  BOOST_TEST(static_cast<int>(p.k) == static_cast<int>(hs::fault_step::kind::partition));
+  BOOST_TEST(p.client == "c");
+  BOOST_TEST(p.duration_ms.value_or(0) == 2000u);
+  BOOST_TEST(!std::get<hs::fault_step>(s.steps[2].body).duration_ms.has_value());
+  BOOST_TEST(std::get<hs::fault_step>(s.steps[4].body).broker_told);
+  BOOST_TEST(!std::get<hs::fault_step>(s.steps[5].body).broker_told);
+  BOOST_TEST(static_cast<int>(std::get<hs::fault_step>(s.steps[7].body).k) == static_cast<int>(hs::fault_step::kind::restart));
+  BOOST_TEST(!parse(header + "partition c\n").scenarios.at(0).restarts);
+}
+
+BOOST_AUTO_TEST_CASE(fault_step_errors) {
+  BOOST_TEST(first_error(header + "half-open c\n").find("client or broker") != std::string::npos);
+  BOOST_TEST(first_error(header + "restart c\n").find("'restart broker'") != std::string::npos);
+  BOOST_TEST(first_error(header + "restart broker\n").find("needs 'needs restart'") != std::string::npos);
+  BOOST_TEST(first_error(header + "needs restart\nrestart broker\ncheck history\n").find("not supported") != std::string::npos);
+  BOOST_TEST(first_error(header + "partition c for ever\n").find("duration") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
