@@ -724,11 +724,16 @@ class checker {
     const sim_ms due = c.end->at + sim_ms{delay_s} * 1000;
     sim_ms publish_at = due;
     if (delay_s != 0) {
-      for (const record* cd : nodes_[c.node].connect_deliveries) {
-        // A CONNECT that came while the old connection was still open took it over (on a real
-        // broker the old connection ends a moment after the new CONNECT arrived): it resumes
-        // the session as much as one after the end does.
-        if (cd->at < c.delivered_connect->at || cd->conn == c.delivered_connect->conn) continue;
+      const auto& deliveries = nodes_[c.node].connect_deliveries;
+      auto after = std::find(deliveries.begin(), deliveries.end(), c.delivered_connect);
+      if (after != deliveries.end()) ++after;
+      // The CONNECTs that came after this connection's, in the history's order (one in the
+      // same millisecond but before it is not a comeback). One that came while the old
+      // connection was still open took it over (on a real broker the old connection ends a
+      // moment after the new CONNECT arrived): it resumes the session as much as one after
+      // the end does.
+      for (auto it = after; it != deliveries.end(); ++it) {
+        const record* cd = *it;
         if (cd->at > due + boundary_margin_ms) break;
         if (cd->clean_start) {  // the session ends now, and with it the wait
           publish_at = std::min(cd->at, due);

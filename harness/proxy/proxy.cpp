@@ -507,6 +507,9 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
     if (!up || !l.decoding) return;
     auto e = l.decoder.feed(bytes, [&](const mqtt::codec::packet& pk) {
       edit(l, [&](connection_record& r) {
+        // Written after the broker ended its side (its FIN came first, so a write still
+        // succeeds): no broker reads it, so it did not reach the broker.
+        if (r.broker_ended_us != 0) return;
         ++r.packets_to_broker;
         if (const auto* c = std::get_if<mqtt::codec::connect>(&pk); c && r.packets_to_broker == 1) {
           r.connect_reached_broker = true;

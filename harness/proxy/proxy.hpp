@@ -50,7 +50,9 @@ struct connection_record {
   std::uint64_t ended_ms = 0;   // 0 while open
   std::uint64_t bytes_up = 0, bytes_down = 0;  // delivered to the broker, to the client
   bool upstream_connected = false;
-  bool connect_reached_broker = false;  // every byte of the first CONNECT was delivered
+  // Every byte of the first CONNECT was delivered while the broker's side was still open (a
+  // write after the broker's FIN succeeds but reaches no one, so it does not count).
+  bool connect_reached_broker = false;
   std::string client_id;                // of that CONNECT
   std::uint64_t packets_to_broker = 0;  // whole packets delivered (until one fails to decode)
   bool disconnect_reached_broker = false;  // a DISCONNECT was among them

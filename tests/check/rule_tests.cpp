@@ -244,6 +244,21 @@ const std::vector<rule_case>& rule_cases() {
          b.deliver_will(5'510, watcher, 1, will_pub);
          b.heal(heal_at);
        }},
+      {"will-missing",
+       "no will for a connection whose CONNECT came in the same millisecond as the one before "
+       "it, which ended then (that one is no comeback within the Will Delay)",
+       {v5},
+       [](run_builder& b, protocol_version v, bool broken) {
+         auto [pub, watcher] = publisher_with_will(b, v, true, 1);
+         b.lose(500, pub, 1);
+         b.connect(1'000, pub, 3, false, true);
+         b.lose(1'000, pub, 3);
+         b.connect(1'000, pub, 4, false, true);
+         b.lose(1'500, pub, 4);
+         if (!broken) b.deliver_will(2'510, watcher, 4, will_pub);
+         b.connect(5'000, pub, 5, false, true);
+         b.heal(heal_at);
+       }},
       {"will-missing", "no will for a connection that ended without DISCONNECT", {v311, v5},
        [](run_builder& b, protocol_version v, bool broken) {
          auto [pub, watcher] = publisher_with_will(b, v, false);
