@@ -45,6 +45,13 @@ class pcap_tap final : public traffic_tap {
     w.data(conn, from_client, bytes, at_us);
   }
 
+  void close(bool broker_side, conn_id conn, bool from_client, bool reset, std::uint64_t at_us) override {
+    std::lock_guard lock(m_);
+    auto& open = broker_side ? broker_open_ : clients_open_;
+    if (open.erase(conn) == 0) return;  // nothing of it was written
+    (broker_side ? broker_ : clients_).close(conn, from_client, reset, at_us);
+  }
+
  private:
   std::mutex m_;
   std::ofstream clients_out_, broker_out_;

@@ -184,6 +184,7 @@ struct real_world::impl {
     node_state& n = nodes[c.node];
     const bool was_open = c.opened;
     const sim::end_cause cause = info.kind == tr::close_kind::fin ? sim::end_cause::fin : sim::end_cause::rst;
+    if (was_open && opts.traffic) opts.traffic->close(false, c.id, false, cause == sim::end_cause::rst, now_us());
     if (!n.core) {
       if (n.conn == c.id) n.conn = 0;
       if (!was_open) {
@@ -211,6 +212,7 @@ struct real_world::impl {
   void drop(conn_state& c, bool reset) {
     if (c.ended) return;
     c.ended = true;
+    if (c.opened && opts.traffic) opts.traffic->close(false, c.id, true, reset, now_us());
     if (reset) {
       c.tc->reset();
     } else {
@@ -587,6 +589,9 @@ std::unique_ptr<px::proxy> make_proxy(const real_world_options& o, node_id n, st
   if (o.traffic) {
     po.on_written = [tap = o.traffic, n](std::uint64_t number, bool to_broker, std::span<const std::uint8_t> b, std::uint64_t us) {
       tap->data(true, (std::uint64_t{n} + 1) << 32 | number, n, to_broker, b, us);
+    };
+    po.on_broker_end = [tap = o.traffic, n](std::uint64_t number, bool by_broker, bool reset, std::uint64_t us) {
+      tap->close(true, (std::uint64_t{n} + 1) << 32 | number, !by_broker, reset, us);
     };
   }
   return std::make_unique<px::proxy>(po);

@@ -49,6 +49,8 @@ class traffic_tap {
   virtual ~traffic_tap() = default;
   virtual void data(bool broker_side, conn_id conn, node_id node, bool from_client,
                     std::span<const std::uint8_t> bytes, std::uint64_t at_us) = 0;
+  // The connection ended: a FIN (`reset` false) or a RST from the client's end or the other.
+  virtual void close(bool broker_side, conn_id conn, bool from_client, bool reset, std::uint64_t at_us) = 0;
 };
 
 struct real_world_options {

@@ -124,11 +124,16 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
   // The broker's side of `l` ended now, as `how` says (the first time counts).
   void broker_side_ended(const link& l, const char* how) {
     if (!l.broker_connected) return;
+    bool first = false;
+    const std::uint64_t at = std::max<std::uint64_t>(now_us(), 1);
     edit(l, [&](connection_record& r) {
       if (r.broker_ended_us != 0) return;
-      r.broker_ended_us = std::max<std::uint64_t>(now_us(), 1);
+      first = true;
+      r.broker_ended_us = at;
       r.broker_end = how;
     });
+    const std::string_view h = how;
+    if (first && o_.on_broker_end) o_.on_broker_end(l.number, h.starts_with("broker"), h.ends_with("reset"), at);
   }
 
   template <typename F>

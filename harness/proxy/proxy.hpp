@@ -34,6 +34,9 @@ struct proxy_options {
   // broker's side). Empty: nobody.
   std::function<void(std::uint64_t number, bool to_broker, std::span<const std::uint8_t> bytes, std::uint64_t at_us)>
       on_written;
+  // Sees the broker's side of connection `number` end: `by_broker` (else the proxy ended it),
+  // `reset` (else a FIN), at microseconds since `origin`; on the proxy's thread. Empty: nobody.
+  std::function<void(std::uint64_t number, bool by_broker, bool reset, std::uint64_t at_us)> on_broker_end;
 };
 
 // Bounds: bytes held in one direction of one connection before the proxy stops reading from
