@@ -148,9 +148,12 @@ std::optional<process_end> broker_process::exited() {
   return status_;
 }
 
+// The broker is the leader of its own process group (setpgid above): SIGKILL goes to the whole
+// group, so a broker that runs as a tree (a wrapper script, an Erlang VM with its epmd) dies
+// whole, as a machine's crash would take it.
 process_end broker_process::kill() {
   if (status_ || pid_ <= 0) return status_.value_or(process_end{});
-  ::kill(pid_, SIGKILL);
+  ::kill(-pid_, SIGKILL);
   int w = 0;
   ::waitpid(pid_, &w, 0);
   status_ = status_of(w);
@@ -162,10 +165,13 @@ process_end broker_process::stop() {
   ::kill(pid_, SIGTERM);
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < until) {
-    if (exited()) return *status_;
+    if (exited()) {
+      ::kill(-pid_, SIGKILL);  // whatever of its tree outlived it
+      return *status_;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  ::kill(pid_, SIGKILL);
+  ::kill(-pid_, SIGKILL);
   int w = 0;
   ::waitpid(pid_, &w, 0);
   status_ = status_of(w);
