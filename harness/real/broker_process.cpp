@@ -19,6 +19,10 @@
 namespace harness::real {
 namespace {
 
+// How long a started broker has to accept connections: an Erlang node (RabbitMQ, ejabberd)
+// takes 10 to 25 s on a shared 2-core machine, and more on its first start.
+constexpr int start_wait_s = 60;
+
 bool port_accepts(std::uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return false;
@@ -130,14 +134,14 @@ std::optional<std::string> broker_process::start(std::uint16_t port) {
     ::execl("/bin/sh", "sh", "-c", shell.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(start_wait_s);
   while (std::chrono::steady_clock::now() < until) {
     if (exited()) return "the broker exited at start (" + status_->text() + "): " + log_tail(2000);
     if (port_accepts(port_)) return std::nullopt;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   stop();
-  return "the broker did not accept connections on port " + std::to_string(port_) + " within 15 s";
+  return "the broker did not accept connections on port " + std::to_string(port_) + " within " + std::to_string(start_wait_s) + " s";
 }
 
 std::optional<process_end> broker_process::exited() {
