@@ -538,11 +538,14 @@ struct real_world::impl {
         if (id == 0) continue;
         taken.insert(id);
         conn_state& c = conn(id);
-        if (r.connect_reached_broker && r.connect_reached_us != 0 && r.connect_reached_us <= end_us) {
+        // A CONNECT written after the broker was killed reached a dying process, no broker.
+        const auto crash = crashed_conns.find({n.id, r.number});
+        const bool before_crash = crash == crashed_conns.end() || r.connect_reached_us < crash->second;
+        if (r.connect_reached_broker && r.connect_reached_us != 0 && r.connect_reached_us <= end_us && before_crash) {
           records.push_back({r.connect_reached_us, record{.kind = record_kind::connect_delivered, .node = n.id,
                                                           .conn = id, .clean_start = c.clean_start}});
         }
-        if (auto crash = crashed_conns.find({n.id, r.number}); crash != crashed_conns.end()) {
+        if (crash != crashed_conns.end()) {
           records.push_back({crash->second, record{.kind = record_kind::broker_conn_end, .node = n.id, .conn = id,
                                                    .graceful = false, .crash = true}});
         } else if (r.broker_ended_us != 0 && r.broker_ended_us <= end_us) {
