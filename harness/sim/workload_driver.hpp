@@ -51,6 +51,8 @@ struct driven_node {
   bool offline = false;       // went offline on purpose: no reconnects until it comes back
   std::vector<bool> wanted;   // per subscription: currently subscribed (or to be)
   std::uint32_t next_seq = 0;
+  bool reconnect_pending = false;  // a reconnect is scheduled: a second loss adds none
+  std::uint64_t reconnect_serial = 0;  // which scheduled reconnect is the pending one
 };
 
 }  // namespace driver_detail
@@ -106,6 +108,7 @@ class workload_driver {
     h.down = [this](node_id n) { reconnect_later(n); };
     h.restarted = [this](node_id n) {
       nodes_[n].offline = false;
+      nodes_[n].reconnect_pending = false;  // one scheduled before the crash does nothing now
       world_.connect(n);
     };
     h.healed = [this](node_id n) { come_back(n); };
@@ -150,10 +153,16 @@ class workload_driver {
     }
   }
 
+  // One reconnect pending per client: a loss is told twice (the world's down hook and the
+  // core's connection_lost), and a timer per telling would double the attempts at every failed
+  // one, a storm against a broker that stays down for seconds.
   void reconnect_later(node_id n) {
-    if (world_.is_crashed(n) || nodes_[n].offline) return;
+    if (world_.is_crashed(n) || nodes_[n].offline || nodes_[n].reconnect_pending) return;
+    nodes_[n].reconnect_pending = true;
+    const std::uint64_t serial = ++nodes_[n].reconnect_serial;
     world_.schedule(now() + load_.between(driver_detail::reconnect_min_ms, driver_detail::reconnect_max_ms),
-                    [this, n, gen = world_.incarnation(n)] {
+                    [this, n, serial, gen = world_.incarnation(n)] {
+                      if (nodes_[n].reconnect_serial == serial) nodes_[n].reconnect_pending = false;
                       if (world_.incarnation(n) == gen && !nodes_[n].offline) world_.connect(n);
                     });
   }
