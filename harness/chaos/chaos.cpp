@@ -94,6 +94,13 @@ chaos_result run_chaos(const chaos_options& o) {
       for (sim::subscription_spec& sub : c.subscriptions) sub.share_group.clear();  // 5.0 only
     }
   }
+  for (sim::client_spec& c : local.clients) {
+    if (c.publishes) {
+      for (std::uint8_t& q : c.publishes->qos) q = std::min(q, o.max_qos);
+    }
+    for (sim::subscription_spec& sub : c.subscriptions) sub.qos = std::min(sub.qos, o.max_qos);
+    c.will_qos = std::min(c.will_qos, o.max_qos);
+  }
   const sim::workload* load = &local;
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);

@@ -32,6 +32,10 @@ struct chaos_options {
   // The broker speaks 5.0 (the profile's versions): without it, the workload's 5.0 clients
   // run as 3.1.1 clients (Clean Session 0 for the persistent ones, no Will Delay).
   bool v5 = true;
+  // The highest QoS the broker offers (the profile's max_qos): the workload's publications,
+  // subscriptions and wills above it are made at it, as an application that knows its broker
+  // would (a 3.1.1 broker announces no Maximum QoS).
+  std::uint8_t max_qos = 2;
   // The broker keeps its state across a crash (persistence): the checkers' crash rules then
   // owe sessions and acknowledged messages across broker-crash faults (check/facts.hpp).
   bool broker_keeps_state = false;

@@ -93,6 +93,7 @@ int chaos_command(std::span<const std::string_view> args) {
     o.credentials = p.value->connect_credentials();
     o.v5 = std::find(p.value->versions.begin(), p.value->versions.end(), mqtt::codec::protocol_version::v5) !=
            p.value->versions.end();
+    o.max_qos = p.value->max_qos;
     if (p.value->crash_command) {
       o.crash_command = *p.value->crash_command;
       o.restart_command = *p.value->restart_command;

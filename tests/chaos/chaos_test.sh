@@ -9,6 +9,8 @@
 #          come back after each restart (Session Present 1) and every rule holds
 # will     a black hole on a will-carrying client: only the broker's keep alive ends the
 #          connection, and its will reaches the watcher (BROKER: mqtt-ref-broker)
+# qos-cap  a profile with max_qos = 1: the workload publishes, subscribes and wills at QoS 1
+#          at most, and QoS 1 publications are acknowledged throughout
 # planted  the same run on mqtt-ref-broker-planted with no-will-on-keepalive-timeout: the will
 #          is missing, exit 1, the rule and its statement named (BROKER: the planted broker)
 set -uo pipefail
@@ -26,6 +28,19 @@ run() {  # run NAME ARGS...: the command's status in $status, its output in $out
 }
 
 case "$case_name" in
+  qos-cap)
+    root=$(cd "$here/../.." && pwd)
+    sed 's/^max_qos = 2/max_qos = 1/' "$root/targets/mqtt-ref-broker/profile.toml" >"$out/profile.toml"
+    grep -q "^max_qos = 1" "$out/profile.toml" || fail "could not make the profile"
+    run cap --spawn "$broker -c /dev/null -p {port}" --profile "$out/profile.toml" --faults none --duration 6 --drain 2 --out "$out/run" -q
+    ((status == 0)) || fail "exit $status"
+    h=$out/run/history.txt
+    (($(grep -c " publish c.* qos=1" "$h") > 10)) || fail "too few QoS 1 publications"
+    ! grep -qE "(publish|delivered) .* qos=2|granted=2" "$h" || fail "QoS 2 above the profile's max_qos: $(grep -m1 -E 'qos=2|granted=2' "$h")"
+    last_ack=$(grep "publish-acked" "$h" | tail -1 | sed 's/^t=\([0-9]*\)ms.*/\1/')
+    ((last_ack > 5000)) || fail "acknowledgements stopped at ${last_ack} ms"
+    echo "ok: QoS at most 1 throughout, last acknowledgement at ${last_ack} ms"
+    ;;
   usage)
     run none -q
     ((status == 2)) || fail "no target: exit $status"
