@@ -232,28 +232,10 @@ struct real_world::impl {
     loop.stop();
   }
 
-  // The number of the newest record of `n`'s proxy that `match` takes (a client port seen
-  // before belongs to an older connection), waiting up to `wait_ms` for the proxy's thread to
-  // record it; 0: none.
-  template <class Match>
-  static std::uint64_t await_record(const node_state& n, sim_ms wait_ms, Match&& match) {
-    const auto until = clock_type::now() + std::chrono::milliseconds(wait_ms);
-    for (;;) {
-      std::uint64_t found = 0;
-      for (const px::connection_record& r : n.proxy->records()) {
-        if (match(r)) found = r.number;
-      }
-      if (found != 0 || clock_type::now() >= until) return found;
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-  }
-
   // The proxy's number for `c` (0: it has no record of it yet, or `c` never opened).
   std::uint64_t number_of(conn_state& c) {
     if (c.number != 0 || !c.opened || c.local_port == 0) return c.number;
-    c.number = await_record(nodes[c.node], 100, [&](const px::connection_record& r) {
-      return r.client_port == c.local_port && r.end == "open";
-    });
+    c.number = nodes[c.node].proxy->await_open(c.local_port, std::chrono::milliseconds(100));
     return c.number;
   }
 
@@ -450,7 +432,8 @@ struct real_world::impl {
         if (const std::uint64_t number = number_of(c); number != 0) {
           n.proxy->add_fault(px::fault{.type = px::fault_type::half_open, .broker_end = false, .connection = number});
           // Until the proxy has cut the client's end (the half-open just given).
-          await_record(n, 200, [&](const px::connection_record& r) { return r.number == number && r.end != "open"; });
+          n.proxy->await_record([&](const px::connection_record& r) { return r.number == number && r.end != "open"; },
+                                std::chrono::milliseconds(200));
         }
       }
       if (!n.core && c.opened) note(sim::peer_event_kind::closed, c, sim::end_cause::lost);

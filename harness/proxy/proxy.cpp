@@ -644,6 +644,23 @@ std::vector<connection_record> proxy::records() const {
   return impl_->records_;
 }
 
+std::uint64_t proxy::await_record(const std::function<bool(const connection_record&)>& match,
+                                  std::chrono::milliseconds wait) const {
+  const auto until = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    std::uint64_t found = 0;
+    for (const connection_record& r : records()) {
+      if (match(r)) found = r.number;
+    }
+    if (found != 0 || std::chrono::steady_clock::now() >= until) return found;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+std::uint64_t proxy::await_open(std::uint16_t client_port, std::chrono::milliseconds wait) const {
+  return await_record([&](const connection_record& r) { return r.client_port == client_port && r.end == "open"; }, wait);
+}
+
 std::size_t proxy::open_connections() const {
   std::lock_guard lock(impl_->m_);
   std::size_t n = 0;

@@ -94,6 +94,13 @@ class proxy {
   std::vector<fault> faults() const;
 
   std::vector<connection_record> records() const;
+  // The number of the newest record `match` takes, waiting up to `wait` for the proxy's thread
+  // to make it (an accept, a fault applied, an end); 0: none by then.
+  std::uint64_t await_record(const std::function<bool(const connection_record&)>& match,
+                             std::chrono::milliseconds wait) const;
+  // The open connection whose client's TCP port is `client_port` (one four-tuple is one
+  // connection at a time; an older record of the port belongs to an ended one); 0: none.
+  std::uint64_t await_open(std::uint16_t client_port, std::chrono::milliseconds wait) const;
   std::size_t open_connections() const;
 
  private:

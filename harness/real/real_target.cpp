@@ -8,7 +8,6 @@
 #include <map>
 #include <memory>
 #include <stdexcept>
-#include <thread>
 
 #include "mqtt/codec/decoder.hpp"
 #include "mqtt/codec/encoder.hpp"
@@ -196,25 +195,8 @@ class real_case {
     return slot.get();
   }
 
-  // The proxy's number for the connection the world calls `conn`: the newest open record with
-  // its client port (0: the proxy has none).
-  std::uint64_t proxy_number(px::proxy& p, std::uint64_t conn) {
-    auto* c = find(conn);
-    if (!c) return 0;
-    const std::uint16_t port = c->local_port();
-    const auto until = std::chrono::steady_clock::now() + proxy_record_wait;
-    for (;;) {
-      std::uint64_t found = 0;
-      for (const px::connection_record& r : p.records()) {
-        if (r.client_port == port && r.end == "open") found = r.number;
-      }
-      if (found != 0 || std::chrono::steady_clock::now() >= until) return found;
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-  }
-
   void apply_fault(const action& a) {
-    px::proxy* p = proxies_.contains(a.client) ? proxies_[a.client].get() : proxy_for(a.client);
+    px::proxy* p = proxy_for(a.client);
     if (!p) return;
     px::fault f;
     switch (a.fault.k) {
@@ -228,7 +210,8 @@ class real_case {
         // The client's current connection only, as on the simulator: a new one passes.
         f.type = a.fault.k == script::fault_step::kind::black_hole ? px::fault_type::black_hole : px::fault_type::half_open;
         f.broker_end = a.fault.broker_told;
-        f.connection = proxy_number(*p, a.conn);
+        const tp::connection* c = find(a.conn);
+        f.connection = c ? p->await_open(c->local_port(), proxy_record_wait) : 0;
         if (f.connection == 0) return;  // it ended before the proxy saw it
         break;
       }
