@@ -15,6 +15,7 @@
 #include <set>
 #include <algorithm>
 
+#include "chaos/clean_slate.hpp"
 #include "real/broker_process.hpp"
 #include "report/pcap.hpp"
 #include "sim/run.hpp"
@@ -116,7 +117,7 @@ chaos_result run_chaos(const chaos_options& o) {
 
   // The broker.
   std::optional<real::broker_process> spawned;
-  std::uint16_t port = o.port;
+  std::uint16_t port = o.target.port;
   broker_control control;
   if (!o.spawn.empty()) {
     spawned.emplace(o.spawn, o.out_dir);
@@ -136,13 +137,34 @@ chaos_result run_chaos(const chaos_options& o) {
     control.restart = [cmd = real::with_port(o.restart_command, port)] { return real::run_shell(cmd); };
   }
 
+  const transport::endpoint target = o.spawn.empty()
+                                        ? o.target
+                                        : transport::endpoint{.scheme = transport::scheme::tcp, .host = "127.0.0.1", .port = port, .path = {}};
+  {
+    // What an earlier run left under the workload's names would be taken for this run's.
+    clean_slate_options co{.target = target, .target_options = o.target_options, .clients = {}, .topics = load->topics,
+                           .max_qos = o.max_qos, .credentials = o.credentials};
+    for (const sim::client_spec& c : load->clients) {
+      if (c.raw.empty()) co.clients.emplace_back(c.name, c.version);
+    }
+    const clean_slate_result cleared = clean_slate(co);
+    if (cleared.error) {
+      res.error = "the broker at " + target.url() + " did not take the clean-up before the run: " + *cleared.error;
+      return res;
+    }
+    std::string left;
+    for (const std::string& id : cleared.sessions_left) left += (left.empty() ? "" : ", ") + id;
+    world_log("clean slate: " + std::to_string(co.clients.size()) + " client ids' sessions discarded" +
+              (left.empty() ? " (none was left)" : " (left by an earlier run: " + left + ")") + ", " +
+              std::to_string(cleared.retained_cleared) + " topics' retained messages removed");
+  }
   res.schedule = o.schedule ? *o.schedule
                             : sim::draw_schedule(*profile, o.seed, o.chaos_ms, static_cast<std::uint32_t>(load->clients.size()));
   pcap_tap tap(fs::path(o.out_dir) / "clients.pcap", fs::path(o.out_dir) / "broker.pcap");
   check::history h;
   real_world_options wo;
-  wo.broker_port = port;
-  wo.broker_host = o.spawn.empty() ? o.host : "127.0.0.1";
+  wo.target = target;
+  wo.target_options = o.target_options;
   wo.seed = o.seed;
   wo.latency_max_ms = profile->latency_max_ms;
   wo.topics = load->topics;

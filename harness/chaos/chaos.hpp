@@ -20,11 +20,13 @@
 namespace harness::chaos {
 
 struct chaos_options {
-  // The broker: at host:port (TCP), or started by the run: `spawn` with {port} in it (the run
-  // crashes it with SIGKILL and starts it again on the same port). Or `crash_command` and
-  // `restart_command` (shell, {port} filled in) crash and restart a broker the run did not start.
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 1883;
+  // The broker: at `target` (tcp, tls, ws or wss; the clients' proxies carry their MQTT on in
+  // that transport, with `target_options`' TLS and WebSocket settings), or started by the run:
+  // `spawn` with {port} in it, listening on TCP there (the run crashes it with SIGKILL and
+  // starts it again on the same port). Or `crash_command` and `restart_command` (shell, {port}
+  // filled in) crash and restart a broker the run did not start.
+  transport::endpoint target{.scheme = transport::scheme::tcp, .host = "127.0.0.1", .port = 1883, .path = {}};
+  transport::connection_options target_options;
   std::string spawn;
   std::string crash_command;
   std::string restart_command;

@@ -568,8 +568,8 @@ std::optional<std::string> real_world::start() {
 namespace {
 std::unique_ptr<px::proxy> make_proxy(const real_world_options& o, node_id n, std::chrono::steady_clock::time_point origin) {
   px::proxy_options po;
-  po.upstream_host = o.broker_host;
-  po.upstream_port = o.broker_port;
+  po.upstream = o.target;
+  po.upstream_options = o.target_options;
   po.seed = o.seed * 1'000 + n;
   po.origin = origin;
   if (o.traffic) {

@@ -23,6 +23,7 @@
 #include "mqtt/client/client.hpp"
 #include "sim/faults.hpp"
 #include "sim/sim_world.hpp"
+#include "transport/endpoint.hpp"
 
 namespace harness::chaos {
 
@@ -54,8 +55,10 @@ class traffic_tap {
 };
 
 struct real_world_options {
-  std::string broker_host = "127.0.0.1";
-  std::uint16_t broker_port = 1883;
+  // The broker, in any transport: the clients speak MQTT over TCP to their proxies, which
+  // carry it on in the broker's (proxy_options::upstream).
+  transport::endpoint target{.scheme = transport::scheme::tcp, .host = "127.0.0.1", .port = 1883, .path = {}};
+  transport::connection_options target_options;
   std::uint64_t seed = 1;  // the links (latency per node) and the proxies' jitter
   // Each node's link gets a latency of 0..latency_max_ms (jitter up to half of it), as the
   // profile's simulated links do; 0 or 1: loopback as it is.

@@ -20,7 +20,8 @@ namespace {
 
 constexpr std::string_view chaos_footer =
     "The run: the workload's clients (reference client cores) connect to the broker, each through a\n"
-    "fault-injecting proxy of its own; the fault schedule drawn from the seed acts during the chaos\n"
+    "fault-injecting proxy of its own (the clients speak MQTT over TCP to it; it carries that on to\n"
+    "the broker over the target's transport: TCP, TLS or WebSocket); the fault schedule drawn from the seed acts during the chaos\n"
     "phase (--duration); then every fault heals and the clients drain (--drain); then the simulator's\n"
     "checkers judge the history: the clients' records and the broker's side as the proxies saw it\n"
     "(whole CONNECTs delivered, how each connection ended on the broker's side, DISCONNECTs).\n"
@@ -39,7 +40,11 @@ int chaos_command(std::span<const std::string_view> args) {
   chaos::chaos_options o;
   double duration_s = 10, drain_s = 10;
   bool allow_remote = false, quiet = false;
-  app.add_option("--target", target, "the broker: tcp://HOST:PORT")->type_name("URL");
+  std::string ca_file;
+  bool insecure = false;
+  app.add_option("--target", target, "the broker: tcp://, tls://, ws:// or wss://HOST:PORT[/PATH]")->type_name("URL");
+  app.add_option("--ca-file", ca_file, "TLS: verify the broker against this CA")->type_name("FILE");
+  app.add_flag("--insecure", insecure, "TLS: do not verify the broker's certificate");
   app.add_option("--spawn", spawn, "start the broker with this command ({port}: a free port) and crash it with SIGKILL")->type_name("CMD");
   app.add_option("--profile", profile_file, "the target's profile (TOML): credentials, [restart] commands")->type_name("FILE");
   app.add_option("--workload", o.workload, "the clients and what they do (mqtt-harness sim --list)")->type_name("W")->capture_default_str();
@@ -65,14 +70,12 @@ int chaos_command(std::span<const std::string_view> args) {
       std::cerr << "mqtt-harness chaos: --target: " << where.error().message << "\n";
       return 2;
     }
-    if (where->scheme != transport::scheme::tcp) {
-      std::cerr << "mqtt-harness chaos: --target: only tcp:// brokers so far (the proxies pass MQTT over TCP)\n";
-      return 2;
-    }
-    o.host = where->host == "localhost" ? "127.0.0.1" : where->host;
-    o.port = where->port;
-    if (!allow_remote && !netfuzz::is_loopback(o.host)) {
-      std::cerr << "mqtt-harness chaos: " << o.host << " is not a loopback address (--allow-remote to allow it)\n";
+    o.target = *where;
+    o.target_options.tls.ca_file = ca_file;
+    o.target_options.tls.insecure = insecure;
+    const std::string host = where->host == "localhost" ? "127.0.0.1" : where->host;
+    if (!allow_remote && !netfuzz::is_loopback(host)) {
+      std::cerr << "mqtt-harness chaos: " << host << " is not a loopback address (--allow-remote to allow it)\n";
       return 2;
     }
     o.target_name = where->url();

@@ -27,6 +27,10 @@ std::atomic<bool> stop_requested{false};
 extern "C" void on_stop_signal(int) { stop_requested = true; }
 
 constexpr std::string_view proxy_footer =
+    "Clients speak MQTT over plain TCP to the proxy. A tls://, ws:// or wss:// upstream gets it in\n"
+    "that transport (TLS, WebSocket binary messages), so faults act on MQTT bytes and the records\n"
+    "read MQTT. tcp:// passes bytes as they come: a client's own TLS or WebSocket goes through to a\n"
+    "broker's TLS or WebSocket port given as tcp://HOST:PORT (the records then read no MQTT).\n"
     "Standard input takes one command a line: 'fault SPEC' (prints its id), 'remove ID', 'clear',\n"
     "'faults', 'status' (every connection's record, JSON), 'quit'.\n"
     "Exit status: 0 stopped by a signal, --duration or quit; 2 usage error or it could not listen.\n";
@@ -92,7 +96,7 @@ bool command(proxy::proxy& p, const std::string& line) {
 }  // namespace
 
 int proxy_command(std::span<const std::string_view> args) {
-  CLI::App app{"A fault-injecting TCP proxy in front of an MQTT broker.", "mqtt-harness proxy"};
+  CLI::App app{"A fault-injecting proxy in front of an MQTT broker.", "mqtt-harness proxy"};
   app.footer(std::string(proxy::fault_spec_help()) + "\n" + std::string(proxy_footer));
   std::string listen = "127.0.0.1:0", upstream, record_file;
   std::vector<std::string> specs;
@@ -100,7 +104,11 @@ int proxy_command(std::span<const std::string_view> args) {
   std::uint64_t seed = 1;
   bool allow_remote = false;
   app.add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:0, a free port; printed)")->type_name("HOST:PORT");
-  app.add_option("--upstream", upstream, "the broker: tcp://HOST:PORT")->required()->type_name("URL");
+  std::string ca_file;
+  bool insecure = false;
+  app.add_option("--upstream", upstream, "the broker: tcp://, tls://, ws:// or wss://HOST:PORT[/PATH]")->required()->type_name("URL");
+  app.add_option("--ca-file", ca_file, "TLS upstream: verify the broker against this CA")->type_name("FILE");
+  app.add_flag("--insecure", insecure, "TLS upstream: do not verify the broker's certificate");
   app.add_option("--fault", specs, "a fault in force from the start (repeatable)")->type_name("SPEC");
   app.add_option("--record", record_file, "write each connection's record here at the end (JSON Lines)")->type_name("FILE");
   app.add_option("--duration", duration_s, "stop after S seconds")->type_name("S")->check(CLI::PositiveNumber);
@@ -119,14 +127,12 @@ int proxy_command(std::span<const std::string_view> args) {
     std::cerr << "mqtt-harness proxy: --upstream: " << where.error().message << "\n";
     return 2;
   }
-  if (where->scheme != transport::scheme::tcp) {
-    std::cerr << "mqtt-harness proxy: --upstream: only tcp:// brokers so far (the proxy passes MQTT over TCP)\n";
-    return 2;
-  }
-  o.upstream_host = where->host == "localhost" ? "127.0.0.1" : where->host;
-  o.upstream_port = where->port;
-  if (!allow_remote && (!netfuzz::is_loopback(o.upstream_host) || !netfuzz::is_loopback(o.listen_host))) {
-    std::cerr << "mqtt-harness proxy: " << (netfuzz::is_loopback(o.upstream_host) ? o.listen_host : o.upstream_host)
+  o.upstream = *where;
+  o.upstream_options.tls.ca_file = ca_file;
+  o.upstream_options.tls.insecure = insecure;
+  const std::string upstream_host = where->host == "localhost" ? "127.0.0.1" : where->host;
+  if (!allow_remote && (!netfuzz::is_loopback(upstream_host) || !netfuzz::is_loopback(o.listen_host))) {
+    std::cerr << "mqtt-harness proxy: " << (netfuzz::is_loopback(upstream_host) ? o.listen_host : upstream_host)
               << " is not a loopback address (--allow-remote to allow it)\n";
     return 2;
   }

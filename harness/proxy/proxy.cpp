@@ -3,7 +3,8 @@
 // sender, stamps each chunk with the time it may go (latency, bandwidth, stalls, partitions),
 // cuts it (slices), queues it, and writes it to its receiver when that time comes; resets and
 // half-opens act on the sockets. The record of what reached the broker is fed from the up
-// pipe's writes, through the codec's stream decoder.
+// pipe's writes, through the codec's stream decoder. The broker's side is an upstream_stream
+// (upstream.hpp): TCP as it is, or the upstream's TLS or WebSocket around the MQTT bytes.
 #include "proxy/proxy.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -22,6 +23,7 @@
 #include <thread>
 
 #include "mqtt/codec/decoder.hpp"
+#include "proxy/upstream.hpp"
 #include "sim/random.hpp"
 
 namespace harness::proxy {
@@ -64,13 +66,15 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
   };
 
   struct link : std::enable_shared_from_this<link> {
-    link(asio::io_context& io, std::uint64_t n) : client(io), broker(io), number(n) {
+    link(asio::io_context& io, std::uint64_t n, std::shared_ptr<detail::upstream_stream> up_stream)
+        : client(io), broker(std::move(up_stream)), number(n) {
       up.dir = direction::up;
       down.dir = direction::down;
       up.timer.emplace(io);
       down.timer.emplace(io);
     }
-    tcp::socket client, broker;
+    tcp::socket client;
+    std::shared_ptr<detail::upstream_stream> broker;
     std::uint64_t number;
     pipe_state up, down;
     bool broker_connected = false;
@@ -109,6 +113,7 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
   std::map<std::uint64_t, std::shared_ptr<link>> links_;  // io thread only
   std::vector<std::shared_ptr<link>> waiting_;            // accepted, upstream connect held
   std::optional<asio::steady_timer> wake_;
+  std::shared_ptr<const detail::upstream_setup> upstream_;
 
   std::uint64_t now_ms() const {
     return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - start_).count());
@@ -164,6 +169,9 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
   // ---- start and stop ----
 
   std::optional<std::string> start() {
+    std::string setup_error;
+    upstream_ = detail::make_upstream_setup(o_.upstream, o_.upstream_options, setup_error);
+    if (!upstream_) return "upstream " + o_.upstream.url() + ": " + setup_error;
     error_code ec;
     const auto address = asio::ip::make_address(o_.listen_host, ec);
     if (ec) return "cannot listen on '" + o_.listen_host + "': " + ec.message();
@@ -244,7 +252,7 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
   }
 
   void on_accept(tcp::socket s) {
-    auto l = std::make_shared<link>(io_, next_number_++);
+    auto l = std::make_shared<link>(io_, next_number_++, detail::make_upstream(io_, upstream_));
     l->client = std::move(s);
     error_code ec;
     l->client.set_option(tcp::no_delay(true), ec);
@@ -295,25 +303,34 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
 
   void connect_upstream(const std::shared_ptr<link>& l) {
     error_code ec;
-    const auto address = asio::ip::make_address(o_.upstream_host, ec);
+    const std::string& host = o_.upstream.host == "localhost" ? std::string("127.0.0.1") : o_.upstream.host;
+    const auto address = asio::ip::make_address(host, ec);
     if (ec) {
       close_link(*l, "upstream refused: " + ec.message(), true);
       return;
     }
-    l->broker.async_connect(tcp::endpoint(address, o_.upstream_port), [self = shared_from_this(), l](const error_code& e) {
+    l->broker->socket().async_connect(tcp::endpoint(address, o_.upstream.port), [self = shared_from_this(), l](const error_code& e) {
       if (l->closed) return;
       if (e) {
         self->close_link(*l, "upstream refused: " + e.message(), true);
         return;
       }
       error_code ignored;
-      l->broker.set_option(tcp::no_delay(true), ignored);
-      l->broker_connected = true;
-      self->edit(*l, [](connection_record& r) { r.upstream_connected = true; });
-      self->apply_half_open(*l);
-      self->read(l, false);
-      self->pump(l, l->up);
-      self->pump(l, l->down);
+      l->broker->socket().set_option(tcp::no_delay(true), ignored);
+      // TLS handshake, WebSocket upgrade (nothing on tcp); the client's bytes wait meanwhile.
+      l->broker->async_handshake([self, l](const std::string& failed) {
+        if (l->closed) return;
+        if (!failed.empty()) {
+          self->close_link(*l, "upstream refused: " + failed, true);
+          return;
+        }
+        l->broker_connected = true;
+        self->edit(*l, [](connection_record& r) { r.upstream_connected = true; });
+        self->apply_half_open(*l);
+        self->read(l, false);
+        self->pump(l, l->up);
+        self->pump(l, l->down);
+      });
     });
   }
 
@@ -321,12 +338,11 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
 
   void read(const std::shared_ptr<link>& l, bool from_client) {
     pipe_state& p = from_client ? l->up : l->down;
-    tcp::socket& s = from_client ? l->client : l->broker;
     if (l->closed || p.reading || p.eof || p.held >= held_bytes_max) return;
     if (from_client ? l->client_dead : l->broker_dead) return;
     p.reading = true;
     auto& buf = from_client ? l->client_buf : l->broker_buf;
-    s.async_read_some(asio::buffer(buf), [self = shared_from_this(), l, from_client](const error_code& ec, std::size_t n) {
+    auto done = [self = shared_from_this(), l, from_client](const error_code& ec, std::size_t n) {
       pipe_state& p = from_client ? l->up : l->down;
       p.reading = false;
       if (l->closed) return;
@@ -337,14 +353,20 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
       const auto& buf = from_client ? l->client_buf : l->broker_buf;
       self->on_bytes(l, p, std::vector<std::uint8_t>(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n)));
       self->read(l, from_client);
-    });
+    };
+    if (from_client) {
+      l->client.async_read_some(asio::buffer(buf), std::move(done));
+    } else {
+      l->broker->async_read_some(asio::buffer(buf), std::move(done));
+    }
   }
 
   void on_read_end(const std::shared_ptr<link>& l, bool from_client, const error_code& ec) {
     const bool dead = from_client ? l->client_dead : l->broker_dead;
     if (dead) return;
-    if (!from_client) broker_side_ended(*l, ec == asio::error::eof ? "broker closed" : "broker reset");
-    if (ec == asio::error::eof) {
+    const bool orderly = from_client ? ec == asio::error::eof : l->broker->orderly_end(ec);
+    if (!from_client) broker_side_ended(*l, orderly ? "broker closed" : "broker reset");
+    if (orderly) {
       pipe_state& p = from_client ? l->up : l->down;
       p.eof = true;
       if (!(from_client ? l->broker_dead : l->client_dead)) set_end(*l, from_client ? "client closed" : "broker closed");
@@ -443,8 +465,12 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
       if (p.eof && !p.shut && !black_holed(*l, p)) {
         p.shut = true;
         if (to_broker) broker_side_ended(*l, "proxy closed");
-        error_code ec;
-        (to_broker ? l->broker : l->client).shutdown(tcp::socket::shutdown_send, ec);
+        if (to_broker) {
+          l->broker->shutdown_send();
+        } else {
+          error_code ec;
+          l->client.shutdown(tcp::socket::shutdown_send, ec);
+        }
         if (l->up.shut && l->down.shut) close_link(*l, "", false);
       }
       return;
@@ -478,8 +504,7 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
     }
     p.writing = true;
     auto bytes = std::make_shared<std::vector<std::uint8_t>>(c.bytes.begin(), c.bytes.begin() + static_cast<std::ptrdiff_t>(n));
-    tcp::socket& to = to_broker ? l->broker : l->client;
-    asio::async_write(to, asio::buffer(*bytes), [self = shared_from_this(), l, &p, bytes, n, reset_by](const error_code& ec, std::size_t) {
+    auto written = [self = shared_from_this(), l, &p, bytes, n, reset_by](const error_code& ec) {
       p.writing = false;
       if (l->closed) return;
       if (ec) {
@@ -501,7 +526,12 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
       }
       self->read(l, p.dir == direction::up);  // room again
       self->pump(l, p);
-    });
+    };
+    if (to_broker) {
+      l->broker->async_write(asio::buffer(*bytes), std::move(written));
+    } else {
+      asio::async_write(l->client, asio::buffer(*bytes), [written = std::move(written)](const error_code& ec, std::size_t) { written(ec); });
+    }
   }
 
   void delivered(link& l, pipe_state& p, const std::vector<std::uint8_t>& bytes) {
@@ -538,7 +568,7 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
         l.broker_dead = true;
         set_end(l, "half-open (broker told)");
         broker_side_ended(l, "proxy reset");
-        reset_socket(l.broker);
+        reset_socket(l.broker->socket());
       } else {
         l.client_dead = true;
         set_end(l, "half-open (client told)");
@@ -572,10 +602,10 @@ struct proxy::impl : std::enable_shared_from_this<proxy::impl> {
     l.down.timer->cancel();
     if (hard) {
       reset_socket(l.client);
-      reset_socket(l.broker);
+      reset_socket(l.broker->socket());
     } else {
       l.client.close(ec);
-      l.broker.close(ec);
+      l.broker->socket().close(ec);
     }
     links_.erase(l.number);
   }

@@ -17,14 +17,22 @@
 #include <vector>
 
 #include "proxy/fault_spec.hpp"
+#include "transport/endpoint.hpp"
 
 namespace harness::proxy {
 
 struct proxy_options {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 0;  // 0: a free one (port() says which)
-  std::string upstream_host = "127.0.0.1";
-  std::uint16_t upstream_port = 1883;
+  // The broker. tcp (the default): the clients' bytes pass as they come, whatever they carry
+  // (MQTT, or a client's own TLS or WebSocket, which the records then cannot read). tls, ws,
+  // wss: the clients speak MQTT over plain TCP to the proxy, which carries it on to the broker
+  // in that transport (a TLS session, WebSocket binary messages), so the faults act on MQTT
+  // bytes and the records read MQTT whatever the broker speaks. The host is an address
+  // ("localhost" is taken as 127.0.0.1); TLS checks the certificate against it, or against
+  // upstream_options.tls.server_name.
+  transport::endpoint upstream{.scheme = transport::scheme::tcp, .host = "127.0.0.1", .port = 1883, .path = {}};
+  transport::connection_options upstream_options;  // TLS (CA, client certificate), WebSocket subprotocols
   std::uint64_t seed = 1;  // the latency jitter's draws
   // The zero of the records' *_us times (a caller's own clock, so that its events and the
   // proxy's can be put in one order); unset: when the proxy was made.
@@ -81,7 +89,8 @@ class proxy {
   proxy(const proxy&) = delete;
   proxy& operator=(const proxy&) = delete;
 
-  // Binds and starts the thread; the error in words when it cannot listen.
+  // Binds and starts the thread; the error in words when it cannot listen or the upstream's
+  // TLS options are unusable.
   std::optional<std::string> start();
   void stop();  // closes every connection (record: "proxy stopped") and joins the thread
   std::uint16_t port() const;

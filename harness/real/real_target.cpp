@@ -184,8 +184,8 @@ class real_case {
     auto& slot = proxies_[client];
     if (!slot) {
       px::proxy_options po;
-      po.upstream_host = where_.host;
-      po.upstream_port = where_.port;
+      // Bytes as they come: the client's own TLS or WebSocket passes through.
+      po.upstream = {.scheme = transport::scheme::tcp, .host = where_.host, .port = where_.port, .path = {}};
       slot = std::make_unique<px::proxy>(po);
       if (auto e = slot->start()) {
         slot.reset();

@@ -58,13 +58,8 @@ close_kind tls_close_kind(const error_code& ec, bool reading) {
   return socket_close_kind(ec, reading);
 }
 
-namespace {
-
 // The close_notify record, made by one SSL_shutdown with the write BIO swapped for a memory
-// BIO. Asio's async_shutdown would wait for the peer's close_notify and fail on application
-// data meanwhile; this way the alert goes out on the socket and SSL_read goes on (OpenSSL
-// reads after sending close_notify until the peer's arrives). Only while no TLS write is
-// pending, so no other record is half-way out. nullopt when OpenSSL refuses.
+// BIO, so that the alert goes out on the socket and SSL_read goes on.
 std::optional<std::vector<std::uint8_t>> close_notify_record(SSL* ssl) {
   BIO* network = SSL_get_wbio(ssl);
   BIO* memory = BIO_new(BIO_s_mem());
@@ -81,6 +76,8 @@ std::optional<std::vector<std::uint8_t>> close_notify_record(SSL* ssl) {
   record.resize(static_cast<std::size_t>(n));
   return record;
 }
+
+namespace {
 
 constexpr std::size_t tls_record_size_max = 16 * 1024;
 static_assert(read_size_max <= tls_record_size_max, "one TLS record fills one read at most");

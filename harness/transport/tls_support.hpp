@@ -4,8 +4,11 @@
 
 #include <boost/asio/ssl.hpp>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "transport/core.hpp"
 
@@ -25,5 +28,10 @@ void prepare_client_stream(tls_stream& s, const endpoint& where, const tls_optio
 
 // eof from the TLS stream is the peer's close_notify; stream_truncated is TCP ending under it.
 close_kind tls_close_kind(const error_code& ec, bool reading);
+
+// The close_notify record of `ssl`, to be written to its socket while no TLS write is pending
+// (reading may go on: OpenSSL reads after sending close_notify until the peer's arrives);
+// nullopt when OpenSSL refuses. Asio's async_shutdown would instead wait for the peer's.
+std::optional<std::vector<std::uint8_t>> close_notify_record(SSL* ssl);
 
 }  // namespace harness::transport::detail

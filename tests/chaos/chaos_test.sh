@@ -9,6 +9,13 @@
 #          come back after each restart (Session Present 1) and every rule holds
 # will     a black hole on a will-carrying client: only the broker's keep alive ends the
 #          connection, and its will reaches the watcher (BROKER: mqtt-ref-broker)
+# transports  mqtt-ref-broker with persistence on its TLS and secure WebSocket ports (the
+#          proxies carry the clients' MQTT on in the broker's transport): a crash-profile run
+#          over wss, the broker crashed and restarted by the profile's [restart] commands,
+#          holds every rule and sessions come back; then a flaky run over tls on the same
+#          broker holds every rule: its clean slate discards the sessions the first run left
+#          (without it they would count as this run's); the records read the CONNECTs
+#          (BROKER: mqtt-ref-broker)
 # qos-cap  a profile with max_qos = 1: the workload publishes, subscribes and wills at QoS 1
 #          at most, and QoS 1 publications are acknowledged throughout
 # planted  the same run on mqtt-ref-broker-planted with no-will-on-keepalive-timeout: the will
@@ -45,8 +52,8 @@ case "$case_name" in
     run none -q
     ((status == 2)) || fail "no target: exit $status"
     grep -q "give --target URL or --spawn CMD" "$out/none.err" || fail "no reason given"
-    run ws --target ws://127.0.0.1:1/mqtt -q
-    ((status == 2)) && grep -q "only tcp://" "$out/ws.err" || fail "ws target: exit $status"
+    run badca --target wss://127.0.0.1:1/mqtt --ca-file "$out/no-such-ca.pem" -q --out "$out/badca"
+    ((status == 2)) && grep -q "cannot use ca_file" "$out/badca.err" || fail "wss target with a missing CA file: exit $status"
     run remote --target tcp://192.0.2.1:1883 -q
     ((status == 2)) && grep -q "not a loopback address" "$out/remote.err" || fail "remote target: exit $status"
     run noport --spawn "$broker" -q
@@ -84,6 +91,29 @@ PY
     [[ -s "$out/state/mqtt-ref-broker.db" ]] || fail "no persistence file"
     awk '/broker-restart/ {r = 1} r && /session-present=1/ {found = 1} END {exit !found}' "$out/run/history.txt" ||
       fail "no session came back after a restart"
+    ;;
+  transports)
+    root=$(cd "$here/../.." && pwd)
+    MQTT_REF_PERSISTENCE=1 "$root/targets/mqtt-ref-broker/start" "$out/broker" "$broker" >"$out/start.log" 2>&1 ||
+      fail "the broker did not start: $(cat "$out/start.log")"
+    # The pid file follows each restart; the broker is stopped by it whatever happens.
+    trap 'kill "$(cat "$out/broker/pid")" 2>/dev/null' EXIT
+    run wss --target "$(cat "$out/broker/wss_url")" --ca-file "$out/broker/cert.pem" \
+      --profile "$root/targets/mqtt-ref-broker/profile-persistence.toml" --broker-keeps-state \
+      --faults crash --seed 5 --duration 12 --drain 8 --out "$out/wss" -q
+    ((status == 0)) || fail "the crash run over wss: exit $status"
+    grep -q "^chaos: wss://127.0.0.1:.*[1-9][0-9]* broker crashes" "$out/wss.out" || fail "no broker crash over wss"
+    awk '/broker-restart/ {r = 1} r && /session-present=1/ {found = 1} END {exit !found}' "$out/wss/history.txt" ||
+      fail "no session came back after a restart"
+    grep -q '"connect_reached_broker": true, "client_id": "c0"' "$out/wss/proxy-records.jsonl" ||
+      fail "the proxy records read no CONNECT over wss"
+    run tls --target "$(cat "$out/broker/tls_url")" --ca-file "$out/broker/cert.pem" \
+      --profile "$root/targets/mqtt-ref-broker/profile-persistence.toml" --faults flaky --seed 2 --duration 8 --drain 5 \
+      --out "$out/tls" -q
+    ((status == 0)) || fail "the flaky run over tls: exit $status"
+    grep -q "every rule held" "$out/tls.out" || fail "no verdict over tls"
+    grep -q "^clean slate: .*(left by an earlier run: c" "$out/tls/log.txt" || fail "the clean slate found no session left"
+    (($(grep -c "delivered" "$out/tls/history.txt") > 50)) || fail "too few deliveries over tls"
     ;;
   will)
     run will --spawn "$broker -p {port}" --replay "$here/black-hole-will.replay.json" --out "$out/run" -q

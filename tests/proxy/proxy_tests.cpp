@@ -12,11 +12,13 @@
 
 #include <cerrno>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "proxy/proxy.hpp"
+#include "test_pki.hpp"
 #include "test_support.hpp"
 
 namespace px = harness::proxy;
@@ -91,7 +93,7 @@ struct proxied_broker {
   net_test::broker_process broker{{"-p", "0"}};
   px::proxy proxy{[this] {
     px::proxy_options o;
-    o.upstream_port = broker.port("tcp");
+    o.upstream.port = broker.port("tcp");
     return o;
   }()};
   proxied_broker() { BOOST_TEST_REQUIRE(!proxy.start().has_value()); }
@@ -229,7 +231,7 @@ BOOST_AUTO_TEST_CASE(half_open_telling_the_broker_ends_its_side_at_once) {
   const auto origin = std::chrono::steady_clock::now();
   net_test::broker_process broker{{"-p", "0"}};
   px::proxy_options o;
-  o.upstream_port = broker.port("tcp");
+  o.upstream.port = broker.port("tcp");
   o.origin = origin;
   px::proxy proxy(o);
   BOOST_TEST_REQUIRE(!proxy.start().has_value());
@@ -301,3 +303,116 @@ BOOST_AUTO_TEST_CASE(a_stall_stops_a_connection_once) {
   // Once per connection: the next PINGREQ, fault still in force, goes through at once.
   BOOST_TEST(c.ping_ms() < 300.0);
 }
+
+// ---- upstreams in TLS and WebSocket: the clients speak plain MQTT to the proxy ----
+
+namespace {
+
+struct secure_broker : net_test::test_pki {
+  net_test::broker_process broker{{"-c", dir.write("upstreams.conf",
+                                                  "listener 0 127.0.0.1\nprotocol websockets\n"
+                                                  "listener 0 127.0.0.1\ncertfile " + server_crt + "\nkeyfile " + server_key + "\n"
+                                                  "listener 0 127.0.0.1\nprotocol websockets\ncertfile " + server_crt +
+                                                      "\nkeyfile " + server_key + "\n")},
+                                  3};
+  std::unique_ptr<px::proxy> proxy;
+
+  void proxy_to(harness::transport::scheme s, const std::string& ca_file) {
+    px::proxy_options o;
+    o.upstream = {.scheme = s, .host = "127.0.0.1", .port = broker.port(to_string(s)),
+                  .path = harness::transport::uses_websocket(s) ? "/mqtt" : ""};
+    o.upstream_options.tls.ca_file = ca_file;
+    proxy = std::make_unique<px::proxy>(o);
+    BOOST_TEST_REQUIRE(!proxy->start().has_value());
+  }
+  px::connection_record ended(std::uint64_t n) {
+    for (int k = 0; k < 200; ++k) {
+      for (const auto& r : proxy->records()) {
+        if (r.number == n && r.end != "open") return r;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return {};
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(upstreams, secure_broker)
+
+BOOST_AUTO_TEST_CASE(tls_ws_and_wss_upstreams_carry_mqtt_and_the_records_read_it) {
+  namespace tr = harness::transport;
+  for (const tr::scheme s : {tr::scheme::tls, tr::scheme::ws, tr::scheme::wss}) {
+    BOOST_TEST_CONTEXT(to_string(s)) {
+      proxy_to(s, ca_crt);
+      {
+        client c(proxy->port());
+        c.connect_ok();
+        BOOST_TEST(c.ping_ms() < 1000.0);
+        c.send({0xE0, 0x00});  // DISCONNECT
+        std::string closed;
+        c.read(1, 3s, &closed);
+        BOOST_TEST(closed == "fin");
+      }
+      const px::connection_record r = ended(1);
+      BOOST_TEST(r.upstream_connected);
+      BOOST_TEST(r.connect_reached_broker);
+      BOOST_TEST(r.client_id == "pc1");
+      BOOST_TEST(r.packets_to_broker == 3u);
+      BOOST_TEST(r.disconnect_reached_broker);
+      // The broker ended it after the DISCONNECT (TLS close or WebSocket close frame, then FIN).
+      BOOST_TEST(r.broker_end == "broker closed");
+      BOOST_TEST(r.end == "broker closed");
+      proxy->stop();
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_websocket_upstream_gets_one_byte_a_message_and_still_reads_the_packets) {
+  // Slicing to 1 byte: every byte of the CONNECT its own WebSocket message; the broker must
+  // not take messages for packets (MQTT-6.0.0-2).
+  proxy_to(harness::transport::scheme::wss, ca_crt);
+  proxy->add_fault(parsed("slice:bytes=1,dir=up"));
+  client c(proxy->port());
+  c.connect_ok();
+  BOOST_TEST(c.ping_ms() < 1000.0);
+}
+
+BOOST_AUTO_TEST_CASE(half_open_on_a_tls_upstream_tells_only_the_broker) {
+  proxy_to(harness::transport::scheme::tls, ca_crt);
+  client c(proxy->port());
+  c.connect_ok();
+  proxy->add_fault(parsed("half-open:end=broker"));
+  std::string closed;
+  BOOST_TEST(c.read(1, 500ms, &closed).empty());
+  BOOST_TEST(closed.empty());  // the client was told nothing
+  const auto records = proxy->records();
+  BOOST_TEST_REQUIRE(records.size() == 1u);
+  BOOST_TEST(records.front().end == "half-open (broker told)");
+  BOOST_TEST(records.front().broker_end == "proxy reset");
+}
+
+BOOST_AUTO_TEST_CASE(an_upstream_certificate_that_does_not_verify_refuses_the_connection) {
+  // No CA given: the system's store, which does not know the throwaway CA.
+  proxy_to(harness::transport::scheme::wss, "");
+  client c(proxy->port());
+  c.send(connect_pc1);
+  std::string closed;
+  BOOST_TEST(c.read(4, 3s, &closed).empty());
+  BOOST_TEST(closed == "reset");
+  const px::connection_record r = ended(1);
+  BOOST_TEST(!r.upstream_connected);
+  BOOST_TEST(r.end.find("upstream refused: TLS handshake: certificate verify failed") == 0u, r.end);
+}
+
+BOOST_AUTO_TEST_CASE(an_unusable_ca_file_fails_the_start) {
+  px::proxy_options o;
+  o.upstream = {.scheme = harness::transport::scheme::tls, .host = "127.0.0.1", .port = broker.port("tls"), .path = ""};
+  o.upstream_options.tls.ca_file = dir.path().string() + "/no-such-ca.pem";
+  px::proxy p(o);
+  const auto e = p.start();
+  BOOST_TEST_REQUIRE(e.has_value());
+  BOOST_TEST(e->find("cannot use ca_file") != std::string::npos, *e);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
